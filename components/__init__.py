@@ -1,0 +1,1 @@
+"""One ComponentResource per tier, the typed stack config and the chain table."""

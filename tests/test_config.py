@@ -1,0 +1,151 @@
+"""Every stack-config rejection: one line, naming the key and what is allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.config import (SETTINGS, ConfigError, SecretValue, namespaced,
+                               parse_stack_config)
+from ops.stackfile import read_stack_file
+
+SECRET_KEYS = {"apiPassword", "keystorePassword", "rpcHttpUrl", "rpcWsUrl"}
+
+
+def base_config(environment: str) -> dict[str, str]:
+    prefix = namespaced("")
+    stack_file = read_stack_file(environment)
+    return {key[len(prefix):]: value for key, value in stack_file.config.items()
+            if key.startswith(prefix)}
+
+
+def problems_for(stack: str, secret_keys=SECRET_KEYS, **overrides) -> list[tuple[str, str]]:
+    raw = base_config(stack)
+    for key, value in overrides.items():
+        if value is None:
+            raw.pop(key, None)
+        else:
+            raw[key] = value
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(raw, stack, set(secret_keys))
+    return caught.value.problems
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_the_checked_in_stacks_are_valid(environment):
+    config = parse_stack_config(base_config(environment), environment, SECRET_KEYS)
+    assert config.environment == environment
+    assert isinstance(config.api_password, SecretValue)
+    assert "offline" not in repr(config.api_password)
+
+
+REJECTIONS = [
+    ("vpcCidr", "10.0.0.0/33", "dev", "expected an IPv4 CIDR"),
+    ("vpcCidr", "not-a-cidr", "dev", "expected an IPv4 CIDR"),
+    ("vpcCidr", "10.0.0.1/16", "dev", "host bits set"),
+    ("vpcCidr", "10.0.0.0/8", "dev", "/16 to /24"),
+    ("vpcCidr", "10.0.0.0/26", "dev", "/16 to /24"),
+    ("vpcCidr", "8.8.0.0/16", "dev", "private"),
+    ("remoteAccessCidr", "0.0.0.0/0", "prod", "must not be 0.0.0.0/0 in prod"),
+    ("remoteAccessCidr", "203.0.113.7", "prod", None),  # a single address is a /32: accepted
+    ("remoteAccessCidr", "203.0.113.0/33", "dev", "expected an IPv4 CIDR"),
+    ("backupRetentionDays", "0", "dev", "from 1 to 35"),
+    ("backupRetentionDays", "36", "dev", "from 1 to 35"),
+    ("backupRetentionDays", "seven", "dev", "whole number"),
+    ("backupRetentionDays", "3", "prod", "at least 7 in prod"),
+    ("chain", "ethereum-kovan", "dev", "unknown network"),
+    ("chain", "0", "dev", "positive"),
+    ("nodeInstanceType", "large", "dev", "EC2 instance type"),
+    ("nodeInstanceType", "M6I.LARGE", "dev", "EC2 instance type"),
+    ("bastionInstanceType", "t3", "dev", "EC2 instance type"),
+    ("chainlinkVersion", "latest", "dev", "not 'latest'"),
+    ("chainlinkVersion", "v2.29.0", "dev", "no 'v'"),
+    ("chainlinkVersion", "2.29", "dev", "pinned release"),
+    ("chainlinkVersion", "2.29.0-root", "dev", "run the node as root"),
+    ("chainlinkVersion", "sha256:abc", "dev", "digest"),
+    ("chainlinkVersion", None, "dev", "is required"),
+    ("availabilityZoneCount", "4", "prod", "from 2 to 3"),
+    ("natGatewayStrategy", "none", "dev", "single, perAz"),
+    ("bastionEnabled", "yes", "dev", "true or false"),
+    ("bastionCount", "3", "dev", "from 1 to 2"),
+    ("logRetentionDays", "8", "dev", "CloudWatch Logs retention"),
+    ("dbEngineVersion", "13.9", "dev", "major 14 to 17"),
+    ("dbInstanceClass", "r6g.large", "dev", "db.r6g.large"),
+    ("dbPort", "80", "dev", "from 1150 to 65535"),
+    ("apiUserEmail", "not-an-email", "dev", "e-mail"),
+    ("alarmEmail", None, "prod", "required in prod"),
+    ("certificateArn", "arn:aws:iam::1:cert", "dev", "ACM certificate ARN"),
+    ("rpcWsUrl", "https://rpc.example.com", "dev", "ws://"),
+    ("rpcHttpUrl", "wss://rpc.example.com", "dev", "https://"),
+    ("environment", "staging", "dev", "dev, prod"),
+    ("vpcCidrr", "10.0.0.0/16", "dev", "not a known setting"),
+    ("backupCopyRegion", "Europe", "prod", "AWS region"),
+    ("devOpsGuruAdministratorAccountId", "12345", "prod", "12-digit"),
+]
+
+
+@pytest.mark.parametrize("key,value,environment,fragment", REJECTIONS)
+def test_a_bad_value_names_its_key_on_one_line(key, value, environment, fragment):
+    if fragment is None:
+        raw = base_config(environment)
+        raw[key] = value
+        parse_stack_config(raw, environment, SECRET_KEYS)
+        return
+    problems = problems_for(environment, **{key: value})
+    assert [problem_key for problem_key, _ in problems] == [key]
+    message = str(ConfigError(problems))
+    assert message.startswith(f"chainlink-node-aws:{key}: ")
+    assert fragment in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("password", ["short-password", " leading-space-password",
+                                      "trailing-space-password ", "x" * 51])
+def test_node_passwords_follow_the_nodes_rules_without_showing_the_value(password):
+    problems = problems_for("dev", apiPassword=password)
+    assert [key for key, _ in problems] == ["apiPassword"]
+    assert password.strip() not in str(ConfigError(problems))
+
+
+def test_a_password_stored_in_plaintext_is_refused():
+    problems = problems_for("dev", secret_keys=SECRET_KEYS - {"keystorePassword"})
+    assert problems == [("keystorePassword",
+                         "must be stored encrypted: run `pulumi config set --secret "
+                         "keystorePassword`")]
+
+
+def test_several_bad_keys_give_one_line_each():
+    problems = problems_for("prod", vpcCidr="10.0.0.0/33", backupRetentionDays="2",
+                            chain="nowhere")
+    assert sorted(key for key, _ in problems) == ["backupRetentionDays", "chain", "vpcCidr"]
+    assert len(str(ConfigError(problems)).splitlines()) == 3
+
+
+def test_chains_resolve_by_name_and_by_id():
+    raw = base_config("dev")
+    for selector, chain_id, link in [("ethereum-mainnet", 1, "0x5149"),
+                                     ("137", 137, "0xb089"),
+                                     ("999999", 999999, None)]:
+        raw["chain"] = selector
+        chain = parse_stack_config(raw, "dev", SECRET_KEYS).chain
+        assert chain.chain_id == chain_id
+        assert (chain.link_token or "").startswith(link or "")
+
+
+def test_environment_defaults_differ_where_they_should():
+    dev = base_config("dev")
+    for key in ("natGatewayStrategy", "nodeInstanceType", "logRetentionDays"):
+        dev.pop(key, None)
+    config = parse_stack_config(dev, "dev", SECRET_KEYS)
+    assert (config.nat_gateway_strategy, config.log_retention_days) == ("single", 7)
+    prod = base_config("prod")
+    for key in ("natGatewayStrategy", "logRetentionDays"):
+        prod.pop(key)
+    config = parse_stack_config(prod, "prod", SECRET_KEYS)
+    assert (config.nat_gateway_strategy, config.log_retention_days) == ("perAz", 90)
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from ops.stackfile import PROJECT_ROOT
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    missing = [s.key for s in SETTINGS if f"| `{s.key}` |" not in readme]
+    assert missing == []
