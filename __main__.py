@@ -1,0 +1,52 @@
+"""chainlink-node-aws: a highly available Chainlink node on AWS.
+
+Reads the stack configuration, builds the tiers, exports what operators need.
+"""
+
+import pulumi
+
+from components.aws_context import AwsContext
+from components.bastion import Bastion, BastionArgs
+from components.config import ConfigError, load_from_pulumi
+from components.encryption import Encryption, EncryptionArgs
+from components.network import Network, NetworkArgs
+
+try:
+    config = load_from_pulumi()
+except ConfigError as error:
+    # RunError prints the message without a Python traceback.
+    raise pulumi.RunError(f"invalid stack configuration:\n{error}") from None
+
+NAME = "chainlink"
+context = AwsContext.lookup()
+
+encryption = Encryption(NAME, EncryptionArgs(
+    context=context,
+    deletion_window_days=30 if config.is_prod else 7,
+    protect=config.is_prod))
+
+network = Network(NAME, NetworkArgs(
+    context=context,
+    cidr_block=config.vpc_cidr,
+    availability_zone_count=config.availability_zone_count,
+    nat_gateway_strategy=config.nat_gateway_strategy,
+    interface_endpoints=config.interface_endpoints,
+    flow_log_retention_days=config.log_retention_days,
+    flow_log_kms_key_arn=encryption.telemetry_key_arn))
+
+if config.bastion_enabled:
+    bastion = Bastion(NAME + "-bastion", BastionArgs(
+        vpc_id=network.vpc_id,
+        vpc_cidr=network.vpc_cidr,
+        public_subnet_ids=network.public_subnet_ids,
+        remote_access_cidr=config.remote_access_cidr,
+        instance_type=config.bastion_instance_type,
+        host_count=config.bastion_count,
+        key_name=config.bastion_key_name))
+    pulumi.export("bastionGroupName", bastion.group_name)
+
+pulumi.export("vpcId", network.vpc_id)
+pulumi.export("publicSubnetIds", network.public_subnet_ids)
+pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("chainId", config.chain.chain_id)
+pulumi.export("chainlinkVersion", config.chainlink_version)

@@ -1,0 +1,80 @@
+"""The customer-managed key for telemetry: CloudWatch Logs and the alarm SNS topics."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws_context import AwsContext
+
+
+@dataclass
+class EncryptionArgs:
+    context: AwsContext
+    # Days a scheduled key deletion can still be cancelled (7 to 30).
+    deletion_window_days: int = 30
+    protect: bool = False
+
+
+def telemetry_key_policy(account_id: str, region: str, partition: str) -> str:
+    root = f"arn:{partition}:iam::{account_id}:root"
+    log_groups = f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersKeyThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": root},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchLogsEncryptsThisAccountsLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*",
+                           "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+            },
+            {
+                "Sid": "CloudWatchAlarmsPublishToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
+        ],
+    })
+
+
+class Encryption(pulumi.ComponentResource):
+    """A rotating customer-managed KMS key for logs and alarm notifications."""
+
+    telemetry_key_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: EncryptionArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("chainlink:index:Encryption", name, None, opts)
+        context = args.context
+        policy = pulumi.Output.all(context.account_id, context.region, context.partition
+                                   ).apply(lambda values: telemetry_key_policy(*values))
+        self.telemetry_key = aws.kms.Key(
+            f"{name}-telemetry-key",
+            description="chainlink-node-aws: CloudWatch Logs and alarm topics",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=policy,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+        aws.kms.Alias(
+            f"{name}-telemetry-key-alias",
+            name_prefix="alias/chainlink-telemetry-",
+            target_key_id=self.telemetry_key.key_id,
+            opts=pulumi.ResourceOptions(parent=self))
+        self.telemetry_key_arn = self.telemetry_key.arn
+        self.register_outputs({"telemetry_key_arn": self.telemetry_key_arn})
