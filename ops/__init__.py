@@ -1,0 +1,1 @@
+"""The command line around `pulumi up`: python -m ops <command>."""

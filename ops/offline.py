@@ -1,0 +1,253 @@
+"""Run the Pulumi program under Pulumi's mock runtime, with no CLI and no cloud account.
+
+Every resource registration is recorded as the engine would see it: type, name, parent
+and the inputs in wire form (camelCase keys, secrets wrapped in Pulumi's secret
+signature). Invokes are answered with realistic data for the stack's account and region.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import runpy
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from ops.stackfile import PROJECT_ROOT, StackFile
+
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    inputs: dict[str, Any]
+    custom: bool
+    protect: bool
+
+
+@dataclass
+class ProgramRun:
+    project: str
+    stack: str
+    resources: list[RecordedResource]
+    outputs: dict[str, Any] = field(default_factory=dict)  # wire form, secrets wrapped
+
+    def of_type(self, resource_type: str) -> list[RecordedResource]:
+        return [resource for resource in self.resources if resource.type == resource_type]
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG_VALUE
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """The plain value, secrets revealed: for assertions on what the engine would store."""
+    if is_secret(value):
+        return unwrap_secrets(value.get("value"))
+    if isinstance(value, dict):
+        return {key: unwrap_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(item) for item in value]
+    return value
+
+
+def mask_secrets(value: Any) -> Any:
+    """The value with every secret replaced by "[secret]": safe to print or write."""
+    if is_secret(value):
+        return "[secret]"
+    if isinstance(value, dict):
+        return {key: mask_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(item) for item in value]
+    return value
+
+
+def _integral_numbers(value: Any) -> Any:
+    """protobuf Structs carry every number as a double; give whole numbers back as ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral_numbers(item) for item in value]
+    return value
+
+
+def wire_form(struct: Any) -> dict[str, Any]:
+    return _integral_numbers(json_format.MessageToDict(struct))
+
+
+def _short_hash(*parts: str, length: int = 8) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+class OfflineMocks(pulumi.runtime.Mocks):
+    """Answers the program's resource registrations and invokes for one account/region."""
+
+    def __init__(self, account_id: str, region: str) -> None:
+        self.account_id = account_id
+        self.region = region
+
+    # -- invokes --
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        answer = self._invoke_answers().get(args.token)
+        if answer is None:
+            raise NotImplementedError(
+                f"the offline preview has no answer for invoke {args.token}; "
+                "add one to OfflineMocks in ops/offline.py")
+        return answer(args.args)
+
+    def _invoke_answers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        return {
+            "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {
+                "accountId": self.account_id, "id": self.account_id,
+                "arn": f"arn:aws:sts::{self.account_id}:assumed-role/chainlink-node-deployer/pulumi",
+                "userId": "AROAOFFLINEPREVIEW:pulumi"},
+            "aws:index/getRegion:getRegion": lambda _: {
+                "region": self.region, "name": self.region, "id": self.region,
+                "endpoint": f"ec2.{self.region}.amazonaws.com",
+                "description": f"offline preview of {self.region}"},
+            "aws:index/getPartition:getPartition": lambda _: {
+                "partition": "aws", "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws", "id": "aws"},
+            "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
+                "id": self.region,
+                "names": [f"{self.region}{letter}" for letter in "abcd"],
+                "zoneIds": [f"use1-az{number}" for number in (1, 2, 4, 6)],
+                "groupNames": [self.region] * 4},
+            "aws:ssm/getParameter:getParameter": self._ssm_parameter,
+        }
+
+    def _ssm_parameter(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = args["name"]
+        value = f"ami-0{_short_hash(name, length=16)}" if "/ami-" in name else "offline-value"
+        return {"id": name, "name": name, "type": "String", "value": value, "version": 1,
+                "arn": f"arn:aws:ssm:{self.region}::parameter{name}",
+                "insecureValue": value, "withDecryption": True}
+
+    # -- resources --
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if not args.custom:
+            return "", {}
+        resource_id = f"{args.name}-{_short_hash(args.typ, args.name)}"
+        state = dict(args.inputs)
+        state.setdefault("name", resource_id)
+        state.update(self._computed_attributes(args.typ, resource_id, state))
+        return resource_id, state
+
+    def _computed_attributes(self, resource_type: str, resource_id: str,
+                             state: dict[str, Any]) -> dict[str, Any]:
+        service = resource_type.split(":")[1].split("/")[0]
+        computed: dict[str, Any] = {
+            "arn": f"arn:aws:{service}:{self.region}:{self.account_id}:{resource_id}"}
+        if resource_type == "aws:kms/key:Key":
+            key_id = _uuid_like(resource_id)
+            computed.update(keyId=key_id,
+                            arn=f"arn:aws:kms:{self.region}:{self.account_id}:key/{key_id}")
+        elif resource_type == "aws:cloudwatch/logGroup:LogGroup":
+            computed["arn"] = (f"arn:aws:logs:{self.region}:{self.account_id}"
+                               f":log-group:{state['name']}")
+        elif resource_type in ("aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile"):
+            kind = "role" if resource_type.endswith("Role") else "instance-profile"
+            computed.update(arn=f"arn:aws:iam::{self.account_id}:{kind}/{state['name']}",
+                            uniqueId=f"AROA{_short_hash(resource_id, length=16).upper()}")
+        elif resource_type == "aws:ec2/launchTemplate:LaunchTemplate":
+            computed.update(latestVersion=1, defaultVersion=1)
+        return computed
+
+
+def _uuid_like(seed: str) -> str:
+    digest = hashlib.sha256(seed.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, also keeping each registration as the engine receives it."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.recorded: list[RecordedResource] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine leaves the root stack out of its children's type chains; the SDK's
+        # mock does not, which would give URNs no real deployment ever has.
+        if parent and parent.split("::")[2] == STACK_TYPE:
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != STACK_TYPE:
+            self.recorded.append(RecordedResource(
+                urn=response.urn, type=request.type, name=request.name,
+                parent=request.parent or None, inputs=wire_form(request.object),
+                custom=bool(request.custom), protect=bool(request.protect)))
+        return response
+
+
+@contextmanager
+def _program_environment(stack_file: StackFile, program_dir: Path) -> Iterator[None]:
+    """Config the way the Pulumi language host passes it: PULUMI_CONFIG and its secret keys."""
+    saved = {name: os.environ.get(name)
+             for name in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
+    os.environ["PULUMI_CONFIG"] = json.dumps(stack_file.config)
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(sorted(stack_file.secret_keys))
+    sys.path.insert(0, str(program_dir))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(program_dir))
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+async def _resolved_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
+    resolved = {}
+    for name, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        plain = await output.future()
+        secret = await output.is_secret()
+        plain = json.loads(json.dumps(plain, default=str))
+        resolved[name] = ({SECRET_SIG_KEY: SECRET_SIG_VALUE, "value": plain}
+                          if secret else plain)
+    return resolved
+
+
+def run_program(stack_file: StackFile, program_dir: Path = PROJECT_ROOT) -> ProgramRun:
+    """Run `__main__.py` once under mocks and return everything it registered.
+
+    Exceptions from the program (a RunError for bad config, say) propagate unchanged.
+    """
+    pulumi_settings.ROOT.set(None)
+    monitor = RecordingMonitor(OfflineMocks(stack_file.account_id, stack_file.region))
+    pulumi.runtime.set_mocks(monitor.mocks, project=stack_file.project, stack=stack_file.stack,
+                             preview=False, monitor=monitor)
+    program = str(program_dir / "__main__.py")
+    with _program_environment(stack_file, program_dir):
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+        root = pulumi_settings.get_root_resource()
+        outputs = _sync_await(_resolved_outputs(dict(root.outputs))) if root else {}
+    return ProgramRun(stack_file.project, stack_file.stack, monitor.recorded, outputs)

@@ -1,0 +1,98 @@
+"""Reading Pulumi project and stack files the way the Pulumi CLI hands them to a program."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from components.config import SETTINGS_BY_KEY, split_namespace, NAMESPACE
+from ops.errors import OpsError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+GENERIC_SECRET_PLACEHOLDER = "offline-preview-secret-value"
+
+
+@dataclass(frozen=True)
+class StackFile:
+    project: str
+    stack: str
+    path: Path
+    config: dict[str, str]        # full key ("project:key") -> value as the program sees it
+    secret_keys: frozenset[str]   # full keys whose values were `secure:` in the file
+
+    @property
+    def account_id(self) -> str:
+        accounts = json.loads(self.config.get("aws:allowedAccountIds", "[]"))
+        return str(accounts[0]) if accounts else "123456789012"
+
+    @property
+    def region(self) -> str:
+        return self.config.get("aws:region", "us-east-1")
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OpsError(f"{path} does not exist") from None
+    except (YAMLError, UnicodeDecodeError) as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise OpsError(f"{path} is not valid YAML ({first_line}); fix the file") from None
+
+
+def project_name(root: Path = PROJECT_ROOT) -> str:
+    document = _load_yaml(root / "Pulumi.yaml")
+    if not isinstance(document, dict) or not isinstance(document.get("name"), str):
+        raise OpsError(f"{root / 'Pulumi.yaml'} has no project name; add `name: ...`")
+    return document["name"]
+
+
+def stack_file_path(stack: str, root: Path = PROJECT_ROOT) -> Path:
+    return root / f"Pulumi.{stack}.yaml"
+
+
+def _placeholder_for(full_key: str) -> str:
+    namespace, key = split_namespace(full_key)
+    setting = SETTINGS_BY_KEY.get(key) if namespace == NAMESPACE else None
+    return setting.placeholder if setting and setting.placeholder else GENERIC_SECRET_PLACEHOLDER
+
+
+def _as_config_string(value: Any) -> str:
+    """Pulumi passes scalars as strings and structured values as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value)
+
+
+def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
+    """Config of one stack; `secure:` values, which only the CLI can decrypt, become
+    placeholders that pass validation and stay marked secret."""
+    path = stack_file_path(stack, root)
+    if not path.exists():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+        raise OpsError(f"no stack file {path.name} for stack {stack!r}; known stacks: "
+                       + (", ".join(known) or "none"))
+    document = _load_yaml(path) or {}
+    if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
+        raise OpsError(f"{path.name} must be a mapping with a `config:` mapping")
+    config: dict[str, str] = {}
+    secret_keys: set[str] = set()
+    for full_key, value in (document.get("config") or {}).items():
+        if ":" not in str(full_key):
+            raise OpsError(f"{path.name}: config key {full_key!r} needs a namespace, "
+                           f"such as {NAMESPACE}:{full_key}")
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[full_key] = _placeholder_for(full_key)
+            secret_keys.add(full_key)
+        else:
+            config[full_key] = _as_config_string(value)
+    return StackFile(project_name(root), stack, path, config, frozenset(secret_keys))

@@ -1,0 +1,72 @@
+"""Shared fixtures: run the program offline for a stack, with config overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from components.config import namespaced
+from ops.offline import ProgramRun, run_program, unwrap_secrets
+from ops.stackfile import PROJECT_ROOT, StackFile, read_stack_file
+
+PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml")
+PROJECT_DIRS = ("components", "ops", "policies")
+
+
+def with_overrides(stack_file: StackFile, overrides: dict[str, Any]) -> StackFile:
+    """A copy of the stack's config; keys without a namespace are ours; None removes a key."""
+    config = dict(stack_file.config)
+    secret_keys = set(stack_file.secret_keys)
+    for key, value in overrides.items():
+        full_key = key if ":" in key else namespaced(key)
+        if value is None:
+            config.pop(full_key, None)
+            secret_keys.discard(full_key)
+        else:
+            config[full_key] = value
+    return dataclasses.replace(stack_file, config=config, secret_keys=frozenset(secret_keys))
+
+
+_RUNS: dict[str, ProgramRun] = {}
+
+
+@pytest.fixture
+def stack_run() -> Callable[..., ProgramRun]:
+    """stack_run("prod", bastionEnabled="true") -> the recorded program run.
+
+    Runs without overrides are cached for the session: the program is deterministic.
+    """
+    def run(stack: str, **overrides: Any) -> ProgramRun:
+        if not overrides and stack in _RUNS:
+            return _RUNS[stack]
+        result = run_program(with_overrides(read_stack_file(stack), overrides))
+        if not overrides:
+            _RUNS[stack] = result
+        return result
+    return run
+
+
+def inputs_of(resource) -> dict[str, Any]:
+    return unwrap_secrets(resource.inputs)
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A throw-away copy of the project, for CLI runs against edited stack files."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in PROJECT_FILES:
+        shutil.copy2(PROJECT_ROOT / name, tmp_path / name)
+    for name in PROJECT_DIRS:
+        shutil.copytree(PROJECT_ROOT / name, tmp_path / name, ignore=ignore)
+    return tmp_path
+
+
+def run_ops(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ops", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
