@@ -8,8 +8,11 @@ import pulumi
 from components.aws_context import AwsContext
 from components.bastion import Bastion, BastionArgs
 from components.config import ConfigError, load_from_pulumi
+from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
+from components.logs import NodeLogs, NodeLogsArgs
 from components.network import Network, NetworkArgs
+from components.secrets import Secrets, SecretsArgs
 
 try:
     config = load_from_pulumi()
@@ -45,8 +48,37 @@ if config.bastion_enabled:
         key_name=config.bastion_key_name))
     pulumi.export("bastionGroupName", bastion.group_name)
 
+secrets = Secrets(NAME, SecretsArgs(
+    context=context,
+    api_user_email=config.api_user_email,
+    api_password=config.api_password,
+    keystore_password=config.keystore_password,
+    rpc_ws_url=config.rpc_ws_url,
+    rpc_http_url=config.rpc_http_url,
+    recovery_window_days=30 if config.is_prod else 7,
+    protect=config.is_prod))
+
+database = Database(NAME, DatabaseArgs(
+    vpc_id=network.vpc_id,
+    subnet_ids=network.private_subnet_ids,
+    kms_key_arn=secrets.key_arn,
+    engine_version=config.db_engine_version,
+    instance_class=config.db_instance_class,
+    instance_count=2 if config.is_prod else 1,
+    port=config.db_port,
+    backup_retention_days=config.backup_retention_days,
+    deletion_protection=config.is_prod,
+    protect=config.is_prod))
+
+node_logs = NodeLogs(NAME, NodeLogsArgs(
+    kms_key_arn=encryption.telemetry_key_arn,
+    retention_days=config.log_retention_days,
+    protect=config.is_prod))
+
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("databaseEndpoint", database.endpoint)
+pulumi.export("nodeLogGroup", node_logs.node_log_group_name)
 pulumi.export("chainId", config.chain.chain_id)
 pulumi.export("chainlinkVersion", config.chainlink_version)

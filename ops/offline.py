@@ -151,7 +151,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
             return "", {}
         resource_id = f"{args.name}-{_short_hash(args.typ, args.name)}"
         state = dict(args.inputs)
-        state.setdefault("name", resource_id)
+        if "name" not in state:
+            prefix = state.get("namePrefix")
+            state["name"] = f"{prefix}{_short_hash(resource_id)}" if prefix else resource_id
         state.update(self._computed_attributes(args.typ, resource_id, state))
         return resource_id, state
 
@@ -173,6 +175,16 @@ class OfflineMocks(pulumi.runtime.Mocks):
                             uniqueId=f"AROA{_short_hash(resource_id, length=16).upper()}")
         elif resource_type == "aws:ec2/launchTemplate:LaunchTemplate":
             computed.update(latestVersion=1, defaultVersion=1)
+        elif resource_type == "aws:rds/cluster:Cluster":
+            computed.update(
+                clusterIdentifier=resource_id,
+                endpoint=f"{resource_id}.cluster-offline.{self.region}.rds.amazonaws.com",
+                readerEndpoint=f"{resource_id}.cluster-ro-offline.{self.region}.rds.amazonaws.com")
+            if state.get("manageMasterUserPassword"):
+                computed["masterUserSecrets"] = [{
+                    "secretArn": f"arn:aws:secretsmanager:{self.region}:{self.account_id}"
+                                 f":secret:rds!cluster-{_uuid_like(resource_id)}-AbCdEf",
+                    "secretStatus": "active", "kmsKeyId": state.get("masterUserSecretKmsKeyId")}]
         return computed
 
 

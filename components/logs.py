@@ -1,0 +1,41 @@
+"""Node log groups: created before the hosts, which write to them from their first boot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass
+class NodeLogsArgs:
+    kms_key_arn: pulumi.Input[str]
+    retention_days: int
+    protect: bool = False
+
+
+class NodeLogs(pulumi.ComponentResource):
+    """The node's JSON logs and the hosts' bootstrap logs, encrypted, with retention."""
+
+    node_log_group_name: pulumi.Output[str]
+    node_log_group_arn: pulumi.Output[str]
+    bootstrap_log_group_name: pulumi.Output[str]
+    bootstrap_log_group_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: NodeLogsArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("chainlink:index:NodeLogs", name, None, opts)
+        node = self._log_group(f"{name}-node", args)
+        bootstrap = self._log_group(f"{name}-bootstrap", args)
+        self.node_log_group_name, self.node_log_group_arn = node.name, node.arn
+        self.bootstrap_log_group_name = bootstrap.name
+        self.bootstrap_log_group_arn = bootstrap.arn
+        self.register_outputs({"node_log_group_name": self.node_log_group_name,
+                               "bootstrap_log_group_name": self.bootstrap_log_group_name})
+
+    def _log_group(self, name: str, args: NodeLogsArgs) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            name, name_prefix=f"/chainlink/{name}-", retention_in_days=args.retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))

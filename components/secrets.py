@@ -1,0 +1,121 @@
+"""Secrets tier: the data key and the node's secrets in Secrets Manager."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws_context import AwsContext
+from components.config import SecretValue
+
+
+@dataclass
+class SecretsArgs:
+    context: AwsContext
+    api_user_email: str
+    api_password: SecretValue
+    keystore_password: SecretValue
+    rpc_ws_url: str | SecretValue
+    rpc_http_url: str | SecretValue
+    # Days a deleted secret or a key scheduled for deletion can still be recovered.
+    recovery_window_days: int = 30
+    protect: bool = False
+
+
+def _plain(value: str | SecretValue) -> str:
+    return value.reveal() if isinstance(value, SecretValue) else value
+
+
+def data_key_policy(account_id: str, partition: str) -> str:
+    root = f"arn:{partition}:iam::{account_id}:root"
+    autoscaling_role = (f"arn:{partition}:iam::{account_id}:role/aws-service-role/"
+                        "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
+             "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
+            # Auto Scaling launches the node hosts with volumes encrypted under this key.
+            {"Sid": "AutoScalingEncryptsHostVolumes", "Effect": "Allow",
+             "Principal": {"AWS": autoscaling_role},
+             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*", "kms:DescribeKey"],
+             "Resource": "*"},
+            {"Sid": "AutoScalingGrantsForAttachedVolumes", "Effect": "Allow",
+             "Principal": {"AWS": autoscaling_role}, "Action": "kms:CreateGrant",
+             "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
+        ],
+    })
+
+
+class Secrets(pulumi.ComponentResource):
+    """A rotating customer-managed key for the node's data, and the secrets the host reads.
+
+    Secret values come from stack config secrets and stay secret in Pulumi's state.
+    """
+
+    key_arn: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+    api_credentials_secret_arn: pulumi.Output[str]
+    keystore_password_secret_arn: pulumi.Output[str]
+    rpc_secret_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: SecretsArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("chainlink:index:Secrets", name, None, opts)
+        self._name = name
+        self._args = args
+        context = args.context
+        self.key = aws.kms.Key(
+            f"{name}-data-key",
+            description="chainlink-node-aws: node secrets, database storage, host volumes",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.recovery_window_days,
+            policy=pulumi.Output.all(context.account_id, context.partition).apply(
+                lambda values: data_key_policy(*values)),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+        aws.kms.Alias(f"{name}-data-key-alias", name_prefix="alias/chainlink-data-",
+                      target_key_id=self.key.key_id, opts=pulumi.ResourceOptions(parent=self))
+        self.key_arn = self.key.arn
+        self.key_id = self.key.key_id
+
+        self.api_credentials_secret_arn = self._secret(
+            "api-credentials", "The node's admin user (e-mail, password).",
+            {"email": args.api_user_email, "password": args.api_password.reveal()})
+        self.keystore_password_secret_arn = self._secret(
+            "keystore-password", "Password of the node's keystore.",
+            {"password": args.keystore_password.reveal()})
+        self.rpc_secret_arn = self._secret(
+            "rpc-urls", "RPC endpoints of the chain client (URLs may embed API keys).",
+            {"wsUrl": _plain(args.rpc_ws_url), "httpUrl": _plain(args.rpc_http_url)})
+
+        self.register_outputs({
+            "key_arn": self.key_arn,
+            "api_credentials_secret_arn": self.api_credentials_secret_arn,
+            "keystore_password_secret_arn": self.keystore_password_secret_arn,
+            "rpc_secret_arn": self.rpc_secret_arn,
+        })
+
+    @property
+    def node_secret_arns(self) -> list[pulumi.Output[str]]:
+        return [self.api_credentials_secret_arn, self.keystore_password_secret_arn,
+                self.rpc_secret_arn]
+
+    def _secret(self, purpose: str, description: str, value: dict[str, str]
+                ) -> pulumi.Output[str]:
+        secret = aws.secretsmanager.Secret(
+            f"{self._name}-{purpose}",
+            name_prefix=f"chainlink/{purpose}-",
+            description=description,
+            kms_key_id=self.key.arn,
+            recovery_window_in_days=self._args.recovery_window_days,
+            opts=pulumi.ResourceOptions(parent=self, protect=self._args.protect))
+        aws.secretsmanager.SecretVersion(
+            f"{self._name}-{purpose}-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(json.dumps(value)),
+            opts=pulumi.ResourceOptions(parent=self))
+        return secret.arn
