@@ -18,7 +18,7 @@ from components.config import ConfigError, NAMESPACE, parse_stack_config, split_
 from ops.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
 from ops.offline import ProgramRun, mask_secrets, run_program
 from ops.report import has_mandatory, print_policy_report, resource_tree_lines, write_json_atomically
-from ops.stackfile import PROJECT_ROOT, StackFile, read_stack_file
+from ops.stackfile import PROJECT_ROOT, StackFile, account_pinning_problem, read_stack_file
 from policies.engine import evaluate, load_policy_config
 
 POLICY_CONFIG_DIR = PROJECT_ROOT / "policies" / "config"
@@ -39,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def validate_config(stack_file: StackFile) -> None:
     """Fail on bad config before the program runs, one line per bad key."""
+    pinning_problem = account_pinning_problem(stack_file)
+    if pinning_problem:
+        raise OpsError(pinning_problem)
     raw, secret_keys = {}, set()
     for full_key, value in stack_file.config.items():
         namespace, key = split_namespace(full_key)

@@ -35,6 +35,33 @@ class StackFile:
         return self.config.get("aws:region", "us-east-1")
 
 
+def account_pinning_problem(stack_file: "StackFile") -> str | None:
+    """Why the stack is not pinned to exactly one account, or None when it is.
+
+    `aws:allowedAccountIds` makes the provider refuse any other account; every role in
+    `aws:assumeRoles` must live in that account, or a copy-pasted role would deploy dev
+    into prod's account.
+    """
+    name = stack_file.path.name
+    try:
+        accounts = json.loads(stack_file.config.get("aws:allowedAccountIds", "null"))
+        roles = json.loads(stack_file.config.get("aws:assumeRoles", "null"))
+    except json.JSONDecodeError:
+        return f"{name}: aws:allowedAccountIds and aws:assumeRoles must be YAML lists"
+    if not isinstance(accounts, list) or len(accounts) != 1:
+        return (f"{name}: set aws:allowedAccountIds to exactly one account id, so this stack "
+                "can never touch another account")
+    if not isinstance(roles, list) or not roles:
+        return (f"{name}: set aws:assumeRoles (a list in pulumi-aws v7) to the deployment "
+                "role of this stack's account; the v6 key aws:assumeRole is not accepted")
+    for role in roles:
+        arn = role.get("roleArn", "") if isinstance(role, dict) else ""
+        if arn.split(":")[4:5] != [str(accounts[0])]:
+            return (f"{name}: aws:assumeRoles roleArn {arn or '(missing)'} is not in account "
+                    f"{accounts[0]} named by aws:allowedAccountIds")
+    return None
+
+
 def _load_yaml(path: Path) -> Any:
     try:
         return YAML(typ="safe").load(path.read_text(encoding="utf-8"))

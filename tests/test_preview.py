@@ -74,3 +74,20 @@ def test_unparsable_stack_file_exits_2(project_copy):
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "not valid YAML" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("old,new,fragment", [
+    ('    - "111111111111"\n', "", "exactly one account id"),
+    ("arn:aws:iam::111111111111:role/chainlink-node-deployer",
+     "arn:aws:iam::222222222222:role/chainlink-node-deployer", "is not in account 111111111111"),
+    ("  aws:assumeRoles:\n    - roleArn: arn:aws:iam::111111111111:role/chainlink-node-deployer\n"
+     "      sessionName: chainlink-node-aws-dev\n", "", "set aws:assumeRoles"),
+])
+def test_a_stack_not_pinned_to_its_own_account_is_refused(project_copy, old, new, fragment):
+    stack_file = project_copy / "Pulumi.dev.yaml"
+    text = stack_file.read_text()
+    assert old in text
+    stack_file.write_text(text.replace(old, new))
+    result = run_ops("preview", "--stack", "dev", cwd=project_copy)
+    assert result.returncode == 2
+    assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
