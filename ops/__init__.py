@@ -1,0 +1,1 @@
+"""Operations CLI for chainlink-node-aws (`python -m ops ...`)."""
