@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 CLEAN_EXPORT = FIXTURES / "stack-export-clean.json"
 VIOLATING_EXPORT = FIXTURES / "stack-export-violations.json"
-PREVIEW = FIXTURES / "preview-prod.json"
+PREVIEW = FIXTURES / "prod-preview.json"
 DEV_CONFIG = REPO / "policies" / "config" / "dev.json"
 
 
