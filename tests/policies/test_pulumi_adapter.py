@@ -164,3 +164,13 @@ def test_pack_analyzes_the_stack(analyzer):
     )
     diagnostics = analyzer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=[volume])).diagnostics
     assert [(d.policyName, d.urn) for d in diagnostics] == [("aws-ebs-volume-missing-backup-policy", volume_urn)]
+
+
+def test_numbers_in_config_arrive_as_floats_and_still_read_well(analyzer):
+    configure_like_the_cli(analyzer, PROD_CONFIG)
+    request = analyzer_pb2.AnalyzeRequest(
+        type=CLUSTER, urn=CLUSTER_URN, name="db",
+        properties=struct({"storageEncrypted": True, "backupRetentionPeriod": 3, "deletionProtection": True}),
+    )
+    [diagnostic] = analyzer.Analyze(request).diagnostics
+    assert diagnostic.message.endswith("`backupRetentionPeriod` is 3 day(s); at least 7 required")

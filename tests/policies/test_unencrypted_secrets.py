@@ -166,6 +166,8 @@ def user_data_findings(user_data) -> list[str]:
     (f'Environment="KEYSTORE_PASSWORD={LEAKED}"', "user data contains a literal value for KEYSTORE_PASSWORD"),
     (f"docker run -u 1 -e API_TOKEN='{LEAKED}' img", "user data contains a literal value for API_TOKEN"),
     (f"URL = 'postgresql://chainlink:{LEAKED}@db:5432/chainlink'", "user data contains a URL with a password"),
+    (f"password: {LEAKED}", "user data contains a literal value for password"),
+    (f'api_password = "{LEAKED}"', "user data contains a literal value for api_password"),
     ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "user data contains an AWS access key id"),
     ("cat > /root/key <<EOF\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\nEOF", "user data contains a private key"),
 ])
@@ -185,6 +187,12 @@ def test_plaintext_secrets_in_user_data_are_violations(script, expected):
     "URL = 'postgresql://chainlink:${DB_PASSWORD}@db:5432/chainlink'",
     'TOKEN=$(curl -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 21600")',
     "LOG_LEVEL=debug",
+    # code that handles secrets read at run time (e.g. an agent written by cloud-init)
+    'password = secret["keystorePassword"]',
+    'Keystore = "{password}"',
+    "connection = connect(user=user, password=password)",
+    "api_token = config.api_token",
+    "password = keystore_password",
 ])
 def test_references_to_secrets_are_clean(script):
     assert user_data_findings(b64("#!/bin/bash\n" + script + "\n")) == []

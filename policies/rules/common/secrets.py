@@ -42,11 +42,16 @@ SECRET_NAME_SCHEMA = {
     },
 }
 
-_REFERENCE_PREFIXES = ("$", "arn:", "alias/", "{{", "/", "./", "~/", "file://", "ssm:", "secretsmanager:", "<", "%", "@")
+# `{` covers templates and placeholders: {{resolve:...}}, f-string {password}, Go/Jinja {{ .x }}.
+_REFERENCE_PREFIXES = ("$", "{", "arn:", "alias/", "/", "./", "~/", "file://", "ssm:", "secretsmanager:", "<", "%", "@")
 _NOT_SECRET_WORDS = frozenset({"true", "false", "yes", "no", "null", "none", "on", "off"})
 _ASSIGNMENT = re.compile(
-    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[\"']?[ \t]*[:=][ \t]*(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"',;]+)"
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[\"']?(?P<separator>[ \t]*[:=][ \t]*)"
+    r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"',;]+)"
 )
+# Unquoted values that are program code, not data: calls, subscripts, attribute access.
+_EXPRESSION = re.compile(r"[()\[\]]|^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:(?P<password>[^\s@/]+)@")
 _AWS_ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:(?:RSA|DSA|EC|OPENSSH|PGP) )?PRIVATE KEY(?: BLOCK)?-----")
@@ -103,8 +108,21 @@ def plaintext_secret_findings(text: str, names: SecretNames) -> Iterator[str]:
 
 def _secret_assignments(text: str, names: SecretNames) -> Iterator[str]:
     for match in _ASSIGNMENT.finditer(text):
-        name, value = match.group("name"), match.group("value").strip("\"'")
-        if names.is_secret(name) and is_literal(value):
+        name, raw_value = match.group("name"), match.group("value")
+        if names.is_secret(name) and _assigns_literal(name, match.group("separator"), raw_value):
             yield f"a literal value for {name}"
-        if "=" in value:  # e.g. Environment="DB_PASSWORD=..." nests an assignment in a value
-            yield from _secret_assignments(value, names)
+        if "=" in raw_value:  # e.g. Environment="DB_PASSWORD=..." nests an assignment in a value
+            yield from _secret_assignments(raw_value.strip("\"'"), names)
+
+
+def _assigns_literal(name: str, separator: str, raw_value: str) -> bool:
+    """A written-out value; in code (`password = secret["x"]`, `password=password`) a variable is not one."""
+    value = raw_value.strip("\"'")
+    if not is_literal(value):
+        return False
+    if raw_value[0] in "\"'":
+        return True
+    if _EXPRESSION.search(value) or value.lower() == name.lower():
+        return False
+    # `name = word` with spaces is code or TOML/INI; TOML quotes its strings, code names a variable.
+    return not (separator.strip() == "=" and separator != "=" and _IDENTIFIER.fullmatch(value))

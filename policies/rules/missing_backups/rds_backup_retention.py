@@ -19,7 +19,7 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
     minimum = config["minimumRetentionDays"]
     if days is not None and days < minimum:
         how = f"{days:g} day(s)" if value is not None else f"not set (AWS default {AWS_DEFAULT_RETENTION_DAYS} day)"
-        yield f"`backupRetentionPeriod` is {how}; at least {minimum} required"
+        yield f"`backupRetentionPeriod` is {how}; at least {minimum:g} required"
 
 
 RULE = ResourceRule(

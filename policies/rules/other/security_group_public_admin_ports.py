@@ -17,7 +17,7 @@ TCP = frozenset({"tcp", "6"})
 
 def check(resource: Resource, config: Mapping) -> Iterator[str]:
     for label, rule in _ingress_rules(resource):
-        open_ports = _open_admin_ports(rule, config["ports"])
+        open_ports = _open_admin_ports(rule, [int(port) for port in config["ports"]])  # gRPC sends floats
         if open_ports and _is_world_open(rule):
             yield f"{label} opens port(s) {', '.join(map(str, open_ports))} to the internet"
 
