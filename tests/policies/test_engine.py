@@ -245,3 +245,11 @@ def test_switching_off_encryption_in_our_stack_is_caught():
     found = violations(stack, PROD_CONFIG)
     assert [v["policy"] for v in found] == ["aws-rds-database-enable-storage-encryption"]
 
+
+
+def test_readme_documents_every_rule_and_config_key():
+    readme = (REPO / "policies" / "README.md").read_text()
+    for rule in ALL_RULES:
+        assert f"`{rule.name}`" in readme
+        for key in rule.config_schema:
+            assert f"`{key}`" in readme, key
