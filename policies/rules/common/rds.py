@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..model import Resource
+from typing import Iterator, Mapping
+
+from ..model import Resource, ResourceRule
+from .values import flag, shown
 
 INSTANCE = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -20,3 +23,27 @@ def is_read_replica(resource: Resource) -> bool:
 
 def kind(resource: Resource) -> str:
     return "cluster" if resource.type == CLUSTER else "instance"
+
+
+def setting_rule(
+    *, name: str, category: str, description: str, remediation: str, field: str, required: bool, consequence: str
+) -> ResourceRule:
+    """A rule that a database (not a replica: it follows its source) sets boolean `field` to `required`.
+
+    An absent `field` counts as false, AWS's default for all of them. `consequence`
+    may name the database's kind as `{kind}`.
+    """
+
+    def check(resource: Resource, config: Mapping) -> Iterator[str]:
+        value = resource.props.get(field)
+        if not is_read_replica(resource) and flag(value) is (not required):
+            yield f"`{field}` is {shown(value)}: {consequence.format(kind=kind(resource))}"
+
+    return ResourceRule(
+        name=name,
+        category=category,
+        description=description,
+        remediation=remediation,
+        resource_types=INSTANCES_AND_CLUSTERS,
+        check=check,
+    )

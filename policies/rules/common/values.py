@@ -47,25 +47,24 @@ def is_secret_wire_value(value: Any) -> bool:
 
 def normalise(value: Any) -> Any:
     """Wire form to plain data with `SECRET` and `UNKNOWN` markers."""
-    if isinstance(value, dict):
-        if is_secret_wire_value(value):
-            return SECRET
-        return {key: normalise(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [normalise(item) for item in value]
-    if isinstance(value, str) and value in UNKNOWN_SENTINELS:
-        return UNKNOWN
-    return value
+    return _replace_sentinels(value, SECRET, UNKNOWN)
 
 
 def mask_secrets(value: Any) -> Any:
     """Wire form with every secret replaced by "[secret]"; everything else unchanged."""
+    return _replace_sentinels(value, SECRET_PLACEHOLDER, None)
+
+
+def _replace_sentinels(value: Any, secret: Any, unknown: Any | None) -> Any:
+    """`value` with secrets replaced by `secret` and, unless `unknown` is None, unknowns by `unknown`."""
     if isinstance(value, dict):
         if is_secret_wire_value(value):
-            return SECRET_PLACEHOLDER
-        return {key: mask_secrets(item) for key, item in value.items()}
+            return secret
+        return {key: _replace_sentinels(item, secret, unknown) for key, item in value.items()}
     if isinstance(value, list):
-        return [mask_secrets(item) for item in value]
+        return [_replace_sentinels(item, secret, unknown) for item in value]
+    if unknown is not None and isinstance(value, str) and value in UNKNOWN_SENTINELS:
+        return unknown
     return value
 
 
