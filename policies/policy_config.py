@@ -74,9 +74,8 @@ def parse_policy_config(data: Any, source: str) -> PolicyConfig:
     for rule in ALL_RULES:
         level = everything or rule.enforcement
         properties = rule.defaults()
-        entry = data.get(rule.name)
-        if entry is not None:
-            own_level, own_properties = _entry(entry, rule, source)
+        if rule.name in data:
+            own_level, own_properties = _entry(data[rule.name], rule, source)
             level = own_level or level
             properties.update(own_properties)
         settings[rule.name] = PolicySettings("mandatory" if level == "remediate" else level, properties)

@@ -95,6 +95,7 @@ def test_config_files_are_in_the_pulumi_cli_format(stack):
     ('{"aws-rds-database-configure-backup-retention": {"minimumDays": 7}}', "unknown property 'minimumDays'"),
     ('{"aws-ssm-parameter-configure-secure-string": {"secretNamePatterns": ["(unclosed"]}}', "not a valid regular expression"),
     ('{"aws-kms-key-enable-rotation": 3}', "must be an enforcement level or an object"),
+    ('{"aws-kms-key-enable-rotation": null}', "must be an enforcement level or an object"),
 ])
 def test_bad_config_files_fail_with_one_clear_line(tmp_path, content, expected):
     path = tmp_path / "bad.json"

@@ -40,6 +40,16 @@ _ASSIGNMENT = re.compile(
     re.MULTILINE,
 )
 
+DEFAULT_ROOT_IMAGE_TAG_PATTERN = r"(^|-)root$"
+ROOT_IMAGE_SCHEMA = {
+    "rootImageTagPattern": {
+        "type": "string",
+        "format": "regex",
+        "default": DEFAULT_ROOT_IMAGE_TAG_PATTERN,
+        "description": "Regular expression for image tags that run as root (e.g. Chainlink's old `-root` tags).",
+    },
+}
+
 
 @dataclass(frozen=True)
 class ContainerRun:
@@ -53,6 +63,29 @@ class ContainerRun:
 
 def container_runs(script: str) -> list[ContainerRun]:
     return _runs(script, _assignments(script))
+
+
+def is_root_user(user: str | None) -> bool:
+    """`root`, `0`, `root:<group>`, `0:<group>`; no user at all is the image's user, taken as root."""
+    if user is None:
+        return True
+    name = user.split(":", 1)[0].strip()
+    return name == "root" or name == "" or (name.isdigit() and int(name) == 0)
+
+
+def is_unresolved(user: str | None) -> bool:
+    return user is not None and "$" in user
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of an image reference (`repo/name:tag[@digest]`), None when untagged."""
+    last_segment = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return last_segment.split(":", 1)[1] if ":" in last_segment else None
+
+
+def has_root_tag(image: str | None, pattern: str) -> bool:
+    tag = image_tag(image) if image else None
+    return tag is not None and re.search(pattern, tag) is not None
 
 
 def _runs(script: str, variables: dict[str, str]) -> list[ContainerRun]:
@@ -101,18 +134,6 @@ def _without_prefix(words: list[str]) -> list[str]:
 def _is_assignment(word: str) -> bool:
     name, has_equals, _ = word.partition("=")
     return bool(has_equals) and name.isidentifier()
-
-
-def is_root_user(user: str | None) -> bool:
-    """`root`, `0`, `root:<group>`, `0:<group>`; no user at all is the image's user, taken as root."""
-    if user is None:
-        return True
-    name = user.split(":", 1)[0].strip()
-    return name == "root" or name == "" or (name.isdigit() and int(name) == 0)
-
-
-def is_unresolved(user: str | None) -> bool:
-    return user is not None and "$" in user
 
 
 def _assignments(script: str) -> dict[str, str]:
@@ -218,24 +239,3 @@ def _option(arguments: list[str], position: int) -> tuple[str, str | None, int]:
             return letter, following, 2
     return word[-1], None, 1
 
-
-DEFAULT_ROOT_IMAGE_TAG_PATTERN = r"(^|-)root$"
-ROOT_IMAGE_SCHEMA = {
-    "rootImageTagPattern": {
-        "type": "string",
-        "format": "regex",
-        "default": DEFAULT_ROOT_IMAGE_TAG_PATTERN,
-        "description": "Regular expression for image tags that run as root (e.g. Chainlink's old `-root` tags).",
-    },
-}
-
-
-def image_tag(image: str) -> str | None:
-    """The tag of an image reference (`repo/name:tag[@digest]`), None when untagged."""
-    last_segment = image.split("@", 1)[0].rsplit("/", 1)[-1]
-    return last_segment.split(":", 1)[1] if ":" in last_segment else None
-
-
-def has_root_tag(image: str | None, pattern: str) -> bool:
-    tag = image_tag(image) if image else None
-    return tag is not None and re.search(pattern, tag) is not None
