@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import amazon_linux_ami
+from components.tags import BACKUP_TAG_KEY, NO_BACKUP
 
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 BASTION_ROOT_VOLUME_GB = 8
@@ -113,8 +114,10 @@ class Bastion(pulumi.ComponentResource):
                                  "security_groups": [security_group.id],
                                  "delete_on_termination": "true"}],
             user_data=bastion_user_data(),
+            # A bastion's disk holds only the AMI: a replacement host is as good as a restore.
             tag_specifications=[{"resource_type": "instance", "tags": tags},
-                                {"resource_type": "volume", "tags": tags}],
+                                {"resource_type": "volume",
+                                 "tags": {**tags, BACKUP_TAG_KEY: NO_BACKUP}}],
             update_default_version=True,
             opts=child)
 

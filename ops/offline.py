@@ -69,17 +69,6 @@ def unwrap_secrets(value: Any) -> Any:
     return value
 
 
-def mask_secrets(value: Any) -> Any:
-    """The value with every secret replaced by "[secret]": safe to print or write."""
-    if is_secret(value):
-        return "[secret]"
-    if isinstance(value, dict):
-        return {key: mask_secrets(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [mask_secrets(item) for item in value]
-    return value
-
-
 def _integral_numbers(value: Any) -> Any:
     """protobuf Structs carry every number as a double; give whole numbers back as ints."""
     if isinstance(value, float) and value.is_integer():

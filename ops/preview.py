@@ -16,10 +16,10 @@ import pulumi
 
 from components.config import ConfigError, NAMESPACE, parse_stack_config, split_namespace
 from ops.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
-from ops.offline import ProgramRun, mask_secrets, run_program
-from ops.report import has_mandatory, print_policy_report, resource_tree_lines, write_json_atomically
+from ops.offline import ProgramRun, run_program
+from ops.report import resource_tree_lines, write_json_atomically
 from ops.stackfile import PROJECT_ROOT, StackFile, account_pinning_problem, read_stack_file
-from policies.engine import evaluate, load_policy_config
+from policies.engine import evaluate, format_report, has_mandatory, load_policy_config, mask_secrets
 
 POLICY_CONFIG_DIR = PROJECT_ROOT / "policies" / "config"
 
@@ -75,8 +75,8 @@ def preview(stack: str, json_path: Path | None = None, policy_config: Path | Non
     policy_config_path = policy_config or default_policy_config(stack)
     try:
         policy_settings = load_policy_config(policy_config_path)
-    except (OSError, ValueError) as error:
-        raise OpsError(f"policy config {policy_config_path}: {error}") from None
+    except ValueError as error:
+        raise OpsError(f"{error} (fix the file or pass another with --policy-config)") from None
 
     run = run_program(stack_file)
     resources = resources_document(run)
@@ -87,7 +87,7 @@ def preview(stack: str, json_path: Path | None = None, policy_config: Path | Non
     for line in resource_tree_lines(resources):
         print(line, file=out)
     print(f"Policy pack config: {display_path(policy_config_path)}", file=out)
-    print_policy_report(violations, out)
+    print(format_report(violations), file=out)
 
     if json_path is not None:
         write_json_atomically(json_path, {

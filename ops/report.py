@@ -1,4 +1,4 @@
-"""Printing what a preview or audit found, and writing JSON reports without partial files."""
+"""Output shared by the commands: the resource tree, and JSON reports without partial files."""
 
 from __future__ import annotations
 
@@ -6,23 +6,27 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, Iterable
 
-MANDATORY = "mandatory"
+from ops.errors import OpsError
 
 
-def write_json_atomically(path: Path, document: Any) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
+def write_json_atomically(path: Path, data: Any) -> None:
+    """Write to a temporary file beside `path`, then rename: readers never see half a report."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=2, sort_keys=False)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                                 suffix=".tmp")
+    except OSError as error:
+        raise OpsError(f"cannot write the report {path}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, indent=2)
             stream.write("\n")
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    except OSError as error:
+        os.unlink(temporary)
+        raise OpsError(f"cannot write the report {path}: {error.strerror or error}") from None
 
 
 def resource_tree_lines(resources: Iterable[dict[str, Any]]) -> list[str]:
@@ -45,26 +49,3 @@ def resource_tree_lines(resources: Iterable[dict[str, Any]]) -> list[str]:
 
     walk(None, "")
     return lines
-
-
-def violation_lines(violations: list[dict[str, Any]]) -> list[str]:
-    ordered = sorted(violations, key=lambda v: (v["enforcementLevel"] != MANDATORY,
-                                                v["category"], v["policy"], v["urn"]))
-    return [f"  [{v['enforcementLevel']}] {v['policy']} ({v['category']})\n"
-            f"      {v['urn']}\n      {v['message']}" for v in ordered]
-
-
-def summary_line(violations: list[dict[str, Any]]) -> str:
-    mandatory = sum(1 for v in violations if v["enforcementLevel"] == MANDATORY)
-    return (f"Policy report: {mandatory} mandatory, {len(violations) - mandatory} advisory "
-            f"violation(s)" + ("  -> BLOCKED" if mandatory else "  -> passes"))
-
-
-def print_policy_report(violations: list[dict[str, Any]], stream: TextIO) -> None:
-    for line in violation_lines(violations):
-        print(line, file=stream)
-    print(summary_line(violations), file=stream)
-
-
-def has_mandatory(violations: list[dict[str, Any]]) -> bool:
-    return any(v["enforcementLevel"] == MANDATORY for v in violations)

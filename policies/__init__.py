@@ -1,1 +1,5 @@
-"""The chainlink-node-aws policy pack; rules are importable without starting the pack."""
+"""The chainlink-node-aws policy pack.
+
+`pulumi preview --policy-pack policies` runs `__main__.py` (never import it: it starts
+the pack's gRPC server and does not return). `ops` imports `policies.engine`.
+"""

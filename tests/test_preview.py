@@ -18,7 +18,7 @@ def test_preview_of_the_checked_in_stacks_passes(stack, tmp_path):
     assert re.search(rf"chainlink-node-aws / {stack}: \d+ resources", result.stdout)
     assert "└─ chainlink:index:Network  chainlink" in result.stdout \
         or "├─ chainlink:index:Network  chainlink" in result.stdout
-    assert "0 mandatory" in result.stdout
+    assert "Policies passed: 0 mandatory" in result.stdout
 
     document = json.loads(report.read_text())
     assert list(document) == ["project", "stack", "resources", "outputs", "violations"]

@@ -1,0 +1,147 @@
+"""`python -m ops audit FILE`: run the policy pack over existing state, without a deployment.
+
+FILE is the output of `pulumi stack export` (version 3) or of `pulumi preview --json`.
+Exit 0 when no mandatory violation, 1 when there is one, 2 on bad input (one line
+on stderr, no report file written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ops.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
+from ops.report import write_json_atomically
+from policies.engine import evaluate, format_report, has_mandatory, load_policy_config, parse_urn
+
+DEFAULT_POLICY_CONFIG = Path(__file__).resolve().parent.parent / "policies" / "config" / "prod.json"
+STACK_EXPORT, PREVIEW = "stack-export", "preview"
+SUPPORTED_EXPORT_VERSION = 3
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "audit",
+        help="run the policy pack over a `pulumi stack export` or `pulumi preview --json` document",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument("file", help="a `pulumi stack export` (v3) or `pulumi preview --json` document")
+    parser.add_argument(
+        "--policy-config",
+        default=str(DEFAULT_POLICY_CONFIG),
+        metavar="FILE",
+        help="policy pack config (default: policies/config/prod.json, the strictest)",
+    )
+    parser.add_argument("--json", dest="json_report", metavar="REPORT", help="also write the report as JSON here")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = _policy_config(args.policy_config)
+        kind, resources = resources_from_document(_read_document(args.file))
+        violations = evaluate(resources, config)
+        if args.json_report:
+            report = {"document": args.file, "kind": kind, "resources": len(resources), "violations": violations}
+            write_json_atomically(Path(args.json_report), report)
+    except OpsError as problem:
+        print(f"ops audit: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"Audited {len(resources)} resources from {args.file} ({kind}) with {config.source}.")
+    print(format_report(violations))
+    return EXIT_FAILED if has_mandatory(violations) else EXIT_OK
+
+
+def _policy_config(path: str):
+    try:
+        return load_policy_config(path)
+    except ValueError as problem:
+        raise OpsError(f"{problem} (fix the file or pass another with --policy-config)") from None
+
+
+def _read_document(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return json.load(stream)
+    except OSError as error:
+        raise OpsError(f"cannot read {path}: {error.strerror or error}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise OpsError(
+            f"{path} is not JSON ({error}); produce it with `pulumi stack export` or `pulumi preview --json`"
+        ) from None
+
+
+def resources_from_document(document: Any) -> tuple[str, list[dict]]:
+    """(kind, resources for `evaluate`) from a stack export or a preview document."""
+    if isinstance(document, dict) and "deployment" in document:
+        return STACK_EXPORT, _export_resources(document)
+    if isinstance(document, dict) and isinstance(document.get("steps"), list):
+        return PREVIEW, _preview_resources(document["steps"])
+    raise OpsError(
+        "the document is neither a `pulumi stack export` (version 3) nor a `pulumi preview --json` output; "
+        "produce one of those and audit it"
+    )
+
+
+def _export_resources(document: dict) -> list[dict]:
+    version = document.get("version")
+    if version != SUPPORTED_EXPORT_VERSION:
+        raise OpsError(
+            f"stack export version {version!r} is not supported; export with a current Pulumi CLI (version 3)"
+        )
+    deployment = document["deployment"]
+    if not isinstance(deployment, dict):
+        raise OpsError("the stack export's `deployment` is not an object; re-run `pulumi stack export`")
+    states = deployment.get("resources")
+    if states is None:  # a stack without resources exports none, or null
+        states = []
+    if not isinstance(states, list):
+        raise OpsError("the stack export has no `deployment.resources` list; re-run `pulumi stack export`")
+    return [
+        _resource(state, f"deployment.resources[{index}]")
+        for index, state in enumerate(states)
+        if not _is_managed_elsewhere(state)
+    ]
+
+
+def _is_managed_elsewhere(state: Any) -> bool:
+    """Read-only look-ups and resources pending deletion are not this stack's to fix."""
+    return isinstance(state, dict) and bool(state.get("external") or state.get("delete"))
+
+
+def _preview_resources(steps: list) -> list[dict]:
+    """The planned state of each resource; deletes (no newState) are skipped, replacements counted once."""
+    resources: dict[str, dict] = {}
+    for index, step in enumerate(steps):
+        if not isinstance(step, dict):
+            raise OpsError(f"steps[{index}] is not an object; re-run `pulumi preview --json`")
+        state = step.get("newState")
+        if state is None or (isinstance(state, dict) and state.get("external")):
+            continue
+        resource = _resource(state, f"steps[{index}].newState", fallback_urn=step.get("urn"))
+        resources.setdefault(resource["urn"], resource)
+    return list(resources.values())
+
+
+def _resource(state: Any, where: str, fallback_urn: Any = None) -> dict:
+    if not isinstance(state, dict):
+        raise OpsError(f"{where} is not an object; the document is damaged")
+    urn = state.get("urn") or fallback_urn
+    try:
+        resource_type, name = parse_urn(urn)
+    except ValueError:
+        raise OpsError(f"{where} has no valid URN ({urn!r}); the document is damaged") from None
+    inputs = state.get("inputs")
+    return {
+        "urn": urn,
+        "type": state.get("type") or resource_type,
+        "name": name,
+        "parent": state.get("parent") or None,
+        "inputs": inputs if isinstance(inputs, dict) else {},
+        "id": state.get("id"),
+        "propertyDependencies": state.get("propertyDependencies") or {},
+    }

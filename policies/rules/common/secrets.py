@@ -1,0 +1,128 @@
+"""Recognise secret names and plaintext secrets in text.
+
+Names are judged by two configurable lists of case-insensitive regular expressions:
+a name is secret when a secret pattern matches and no non-secret pattern does, so
+`DB_PASSWORD` is secret while `DB_PASSWORD_ARN` and `KMS_KEY_ID` are references.
+A value is a reference, not a secret, when it is a variable or command substitution,
+an ARN, a path, a template or a secret-manager look-up. Messages never repeat a value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Iterator, Mapping
+
+DEFAULT_SECRET_NAME_PATTERNS = (
+    r"passw(or)?d",
+    r"passphrase",
+    r"secret",
+    r"token",
+    r"credential",
+    r"keystore",
+    r"(api|private|access|signing|encryption)[-_ ]?key",
+    r"(^|[-_./ ])key$",
+)
+DEFAULT_NON_SECRET_NAME_PATTERNS = (
+    r"([-_./ ]|^)(arn|id|ids|name|file|path|dir|url|uri|endpoint|region|ttl|seconds|timeout|length|"
+    r"size|count|type|format|enabled|version|rotation\w*)$",
+)
+
+SECRET_NAME_SCHEMA = {
+    "secretNamePatterns": {
+        "type": "array",
+        "items": {"type": "string", "format": "regex"},
+        "default": list(DEFAULT_SECRET_NAME_PATTERNS),
+        "description": "Case-insensitive regular expressions; a name matching one holds a secret.",
+    },
+    "nonSecretNamePatterns": {
+        "type": "array",
+        "items": {"type": "string", "format": "regex"},
+        "default": list(DEFAULT_NON_SECRET_NAME_PATTERNS),
+        "description": "Case-insensitive regular expressions that veto a secret name (e.g. *_ARN, *_ID).",
+    },
+}
+
+# `{` covers templates and placeholders: {{resolve:...}}, f-string {password}, Go/Jinja {{ .x }}.
+_REFERENCE_PREFIXES = ("$", "{", "arn:", "alias/", "/", "./", "~/", "file://", "ssm:", "secretsmanager:", "<", "%", "@")
+_NOT_SECRET_WORDS = frozenset({"true", "false", "yes", "no", "null", "none", "on", "off"})
+_ASSIGNMENT = re.compile(
+    r"(?P<name>[A-Za-z_][A-Za-z0-9_.-]*)[\"']?(?P<separator>[ \t]*[:=][ \t]*)"
+    r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"',;]+)"
+)
+# Unquoted values that are program code, not data: calls, subscripts, attribute access.
+_EXPRESSION = re.compile(r"[()\[\]]|^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:(?P<password>[^\s@/]+)@")
+_AWS_ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
+_PRIVATE_KEY = re.compile(r"-----BEGIN (?:(?:RSA|DSA|EC|OPENSSH|PGP) )?PRIVATE KEY(?: BLOCK)?-----")
+
+
+class SecretNames:
+    def __init__(self, secret_patterns: Iterable[str], non_secret_patterns: Iterable[str]) -> None:
+        self._secret = _combine(secret_patterns)
+        self._non_secret = _combine(non_secret_patterns)
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "SecretNames":
+        return cls(
+            config.get("secretNamePatterns", DEFAULT_SECRET_NAME_PATTERNS),
+            config.get("nonSecretNamePatterns", DEFAULT_NON_SECRET_NAME_PATTERNS),
+        )
+
+    def is_secret(self, name: str) -> bool:
+        return bool(self._secret.search(name)) and not self.is_reference(name)
+
+    def is_reference(self, name: str) -> bool:
+        """A name that says it holds where a secret lives (an ARN, an id, a path), not the secret."""
+        return bool(self._non_secret.search(name))
+
+    def mentions_secret(self, text: str) -> bool:
+        return bool(self._secret.search(text))
+
+
+def _combine(patterns: Iterable[str]) -> re.Pattern:
+    alternatives = [f"(?:{pattern})" for pattern in patterns]
+    return re.compile("|".join(alternatives) or r"(?!)", re.IGNORECASE)
+
+
+def is_literal(value: str) -> bool:
+    """A value written out in full, as opposed to a reference to where the secret lives."""
+    stripped = value.strip().strip("\"'")
+    if not stripped or stripped.lower() in _NOT_SECRET_WORDS:
+        return False
+    return not stripped.startswith(_REFERENCE_PREFIXES)
+
+
+def plaintext_secret_findings(text: str, names: SecretNames) -> Iterator[str]:
+    """One message per plaintext secret in `text`, naming where it is, never what it is."""
+    if names.mentions_secret(text):
+        yield from _secret_assignments(text, names)
+    for match in _URL_PASSWORD.finditer(text):
+        if is_literal(match.group("password")):
+            yield "a URL with a password written into it"
+    if _AWS_ACCESS_KEY_ID.search(text):
+        yield "an AWS access key id"
+    if _PRIVATE_KEY.search(text):
+        yield "a private key"
+
+
+def _secret_assignments(text: str, names: SecretNames) -> Iterator[str]:
+    for match in _ASSIGNMENT.finditer(text):
+        name, raw_value = match.group("name"), match.group("value")
+        if names.is_secret(name) and _assigns_literal(name, match.group("separator"), raw_value):
+            yield f"a literal value for {name}"
+        if "=" in raw_value:  # e.g. Environment="DB_PASSWORD=..." nests an assignment in a value
+            yield from _secret_assignments(raw_value.strip("\"'"), names)
+
+
+def _assigns_literal(name: str, separator: str, raw_value: str) -> bool:
+    """A written-out value; in code (`password = secret["x"]`, `password=password`) a variable is not one."""
+    value = raw_value.strip("\"'")
+    if not is_literal(value):
+        return False
+    if raw_value[0] in "\"'":
+        return True
+    if _EXPRESSION.search(value) or value.lower() == name.lower():
+        return False
+    # `name = word` with spaces is code or TOML/INI; TOML quotes its strings, code names a variable.
+    return not (separator.strip() == "=" and separator != "=" and _IDENTIFIER.fullmatch(value))
