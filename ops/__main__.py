@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ops import preview
+from ops import preview, promote
 from ops.errors import EXIT_BAD_INPUT, OpsError
 
-COMMANDS = (preview,)
+COMMANDS = (preview, promote)
 
 
 def build_parser() -> argparse.ArgumentParser:

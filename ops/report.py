@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, TextIO
@@ -11,18 +12,26 @@ from typing import Any, Iterable, TextIO
 MANDATORY = "mandatory"
 
 
-def write_json_atomically(path: Path, document: Any) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: readers never see half a file.
+
+    A file being replaced keeps its permission bits.
+    """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=2, sort_keys=False)
-            stream.write("\n")
+            stream.write(text)
+        if path.exists():
+            shutil.copymode(path, temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomically(path: Path, document: Any) -> None:
+    write_text_atomically(path, json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
 def resource_tree_lines(resources: Iterable[dict[str, Any]]) -> list[str]:
