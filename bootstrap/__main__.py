@@ -10,7 +10,8 @@ import pulumi
 
 from account_bootstrap import AccountBootstrap, AccountBootstrapArgs
 
-_REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+")
+# ORG/REPO, or ORG@ORG_ID/REPO@REPO_ID where GitHub issues immutable subject claims.
+_REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(@\d+)?/[A-Za-z0-9._-]+(@\d+)?")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]*")
 
 
@@ -23,7 +24,8 @@ def _matching(config: pulumi.Config, key: str, pattern: re.Pattern, allowed: str
 
 config = pulumi.Config()
 bootstrap = AccountBootstrap("chainlink", AccountBootstrapArgs(
-    github_repository=_matching(config, "githubRepository", _REPOSITORY, "ORG/REPO"),
+    github_repository=_matching(config, "githubRepository", _REPOSITORY,
+                                "ORG/REPO or ORG@ORG_ID/REPO@REPO_ID"),
     deploy_environment=_matching(config, "deployEnvironment", _ENVIRONMENT,
                                  "a GitHub environment name such as production"),
     github_oidc_provider_arn=config.get("githubOidcProviderArn") or ""))

@@ -274,6 +274,14 @@ def test_deployments_can_never_touch_the_bootstrap_roles_or_keys(stack):
     assert len(keys["Resource"]) == 2
 
 
+def test_immutable_subject_claims_are_accepted_as_the_repository():
+    repository = "example-org@1234/chainlink-node-aws@5678"
+    run = bootstrap_run("prod", githubRepository=repository)
+    trust = document(role(run, "chainlink-node-deployer"), "assumeRolePolicy")
+    assert web_identity_statement(trust)["Condition"]["StringEquals"][f"{OIDC}:sub"] == [
+        f"repo:{repository}:environment:production"]
+
+
 def test_an_existing_github_oidc_provider_is_reused():
     existing = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
     run = bootstrap_run("dev", githubOidcProviderArn=existing)
