@@ -211,18 +211,16 @@ class AccountBootstrap(pulumi.ComponentResource):
         key_arns = pulumi.Output.all(state_key.arn, secrets_key.arn)
         provider_arn = self._oidc_provider_arn()
 
+        trust_facts = pulumi.Output.all(facts, provider_arn)
+        policy_facts = pulumi.Output.all(facts, bucket_arn, key_arns)
         deploy_role = self._role(
             DEPLOY_ROLE_NAME, "deploy", "chainlink-node-aws deployments (pulumi up)",
-            facts, provider_arn,
             github_subjects(args.github_repository, environment=args.deploy_environment),
-            pulumi.Output.all(facts, bucket_arn, key_arns).apply(
-                lambda values: deploy_policy(values[0], values[1], values[2])))
+            trust_facts, policy_facts.apply(lambda values: deploy_policy(*values)))
         preview_role = self._role(
             PREVIEW_ROLE_NAME, "preview", "chainlink-node-aws previews (read-only)",
-            facts, provider_arn,
             github_subjects(args.github_repository, branches=args.preview_branches),
-            pulumi.Output.all(facts, bucket_arn, key_arns).apply(
-                lambda values: preview_policy(values[0], values[1], values[2])))
+            trust_facts, policy_facts.apply(lambda values: preview_policy(*values)))
         aws.iam.RolePolicyAttachment(f"{name}-preview-read-only", role=preview_role.name,
                                      policy_arn=READ_ONLY_POLICY,
                                      opts=pulumi.ResourceOptions(parent=self))
@@ -306,14 +304,14 @@ class AccountBootstrap(pulumi.ComponentResource):
             client_id_lists=[STS_AUDIENCE], opts=self._child())
         return provider.arn
 
-    def _role(self, role_name: str, purpose: str, description: str,
-              facts: pulumi.Output[AccountFacts], provider_arn: pulumi.Output[str],
-              subjects: list[str], policy: pulumi.Output[str]) -> aws.iam.Role:
+    def _role(self, role_name: str, purpose: str, description: str, subjects: list[str],
+              trust_facts: pulumi.Output[list], policy: pulumi.Output[str]) -> aws.iam.Role:
+        """`trust_facts`: the account's facts and the OIDC provider's ARN."""
         role = aws.iam.Role(
             f"{self._name}-{purpose}-role", name=role_name, description=description,
             max_session_duration=SESSION_SECONDS,
-            assume_role_policy=pulumi.Output.all(facts, provider_arn).apply(
-                lambda values: github_trust_policy(values[0], values[1], subjects)),
+            assume_role_policy=trust_facts.apply(
+                lambda values: github_trust_policy(*values, subjects)),
             opts=self._child())
         aws.iam.RolePolicy(f"{self._name}-{purpose}-policy", role=role.name, policy=policy,
                            opts=self._child())

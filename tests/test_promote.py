@@ -54,6 +54,24 @@ def one_error_line(err: str) -> str:
     return lines[0]
 
 
+def given_versions(project: Path, dev: str | None = None, prod: str | None = None) -> None:
+    for stack, version in (("dev", dev), ("prod", prod)):
+        if version is not None:
+            set_version(project / f"Pulumi.{stack}.yaml", version)
+
+
+def refusal(project: Path, capsys, *extra: str, exit_code: int = 1) -> str:
+    """Runs a promotion that must be refused: checks the exit code and that the target
+    file is untouched; returns the one error line."""
+    prod = project / "Pulumi.prod.yaml"
+    original = prod.read_bytes()
+    code, out, err = promote(project, capsys, *extra)
+    assert code == exit_code, err
+    assert prod.read_bytes() == original
+    assert "updated" not in out
+    return one_error_line(err)
+
+
 # --- the acceptance scenario, as a user runs it in a clone ---
 
 def test_raised_dev_version_is_promoted_changing_only_that_line(project_copy):
@@ -123,21 +141,13 @@ def test_a_digest_has_no_precedence():
 
 @pytest.mark.parametrize("dev, prod", [("2.30.0-rc.1", "2.30.0"), ("2.9.0", "2.10.0")])
 def test_lower_versions_are_refused(project, capsys, dev, prod):
-    set_version(project / "Pulumi.prod.yaml", prod)
-    set_version(project / "Pulumi.dev.yaml", dev)
-    original = (project / "Pulumi.prod.yaml").read_bytes()
-
-    code, out, err = promote(project, capsys)
-
-    assert code == 1
-    assert "refusing to downgrade" in one_error_line(err)
-    assert out == ""
-    assert (project / "Pulumi.prod.yaml").read_bytes() == original
+    given_versions(project, dev=dev, prod=prod)
+    line = refusal(project, capsys)
+    assert f"refusing to downgrade Pulumi.prod.yaml from {prod} to {dev}" in line
 
 
 def test_release_after_its_release_candidate_is_an_upgrade(project, capsys):
-    set_version(project / "Pulumi.prod.yaml", "2.30.0-rc.2")
-    set_version(project / "Pulumi.dev.yaml", "2.30.0")
+    given_versions(project, dev="2.30.0", prod="2.30.0-rc.2")
 
     code, out, _ = promote(project, capsys)
 
@@ -159,22 +169,15 @@ def test_identical_versions_are_nothing_to_promote(project, capsys):
                                             ("prod", "2.29"), ("dev", "2.30.0-root")])
 def test_unparsable_versions_exit_1_naming_file_and_key(project, capsys, stack, version):
     set_version(project / f"Pulumi.{stack}.yaml", version)
-    original = (project / "Pulumi.prod.yaml").read_bytes()
-
-    code, _, err = promote(project, capsys)
-
-    assert code == 1
-    line = one_error_line(err)
+    line = refusal(project, capsys)
     assert line.startswith(f"error: Pulumi.{stack}.yaml: {KEY}: ")
     assert line.endswith("nothing promoted")
-    assert (project / "Pulumi.prod.yaml").read_bytes() == original
 
 
 # --- image digests ---
 
 def test_a_different_digest_is_promoted_and_said_to_be_unordered(project, capsys):
-    set_version(project / "Pulumi.prod.yaml", DIGEST_A)
-    set_version(project / "Pulumi.dev.yaml", DIGEST_B)
+    given_versions(project, dev=DIGEST_B, prod=DIGEST_A)
 
     code, out, _ = promote(project, capsys)
 
@@ -185,14 +188,8 @@ def test_a_different_digest_is_promoted_and_said_to_be_unordered(project, capsys
 
 @pytest.mark.parametrize("dev, prod", [(DIGEST_A, "2.29.0"), ("2.30.0", DIGEST_A)])
 def test_release_digest_switch_needs_explicit_consent(project, capsys, dev, prod):
-    set_version(project / "Pulumi.prod.yaml", prod)
-    set_version(project / "Pulumi.dev.yaml", dev)
-    original = (project / "Pulumi.prod.yaml").read_bytes()
-
-    code, _, err = promote(project, capsys)
-    assert code == 1
-    assert "--allow-digest" in one_error_line(err)
-    assert (project / "Pulumi.prod.yaml").read_bytes() == original
+    given_versions(project, dev=dev, prod=prod)
+    assert "--allow-digest" in refusal(project, capsys)
 
     code, out, _ = promote(project, capsys, "--allow-digest")
     assert code == 0
@@ -227,15 +224,9 @@ def test_quoting_and_end_of_line_comment_of_the_value_are_kept(project, capsys):
 
 def test_a_file_in_another_layout_is_refused_rather_than_reformatted(project, capsys):
     prod = project / "Pulumi.prod.yaml"
-    text = prod.read_text().replace('    - "222222222222"', '  - "222222222222"')
-    prod.write_text(text)
-    set_version(project / "Pulumi.dev.yaml", "2.30.0")
-
-    code, _, err = promote(project, capsys)
-
-    assert code == 2
-    assert "would be reformatted" in one_error_line(err)
-    assert prod.read_text() == text
+    prod.write_text(prod.read_text().replace('    - "222222222222"', '  - "222222222222"'))
+    given_versions(project, dev="2.30.0")
+    assert "would be reformatted" in refusal(project, capsys, exit_code=2)
 
 
 def test_the_write_is_atomic_and_keeps_the_file_mode(project, capsys, monkeypatch):
@@ -271,22 +262,14 @@ def test_missing_stack_file_exits_2_and_lists_known_stacks(project, capsys):
 def test_invalid_yaml_exits_2(project, capsys):
     prod = project / "Pulumi.prod.yaml"
     prod.write_text(prod.read_text() + "  broken: [unclosed\n")
-    original = prod.read_bytes()
-
-    code, _, err = promote(project, capsys)
-
-    assert code == 2
-    assert "Pulumi.prod.yaml is not valid YAML" in one_error_line(err)
-    assert prod.read_bytes() == original
+    assert "Pulumi.prod.yaml is not valid YAML" in refusal(project, capsys, exit_code=2)
 
 
 def test_secure_version_is_not_promoted(project, capsys):
     dev = project / "Pulumi.dev.yaml"
     dev.write_text(dev.read_text().replace(version_line(CHECKED_IN_VERSION),
                                            f"  {KEY}:\n    secure: v1:abc\n"))
-    code, _, err = promote(project, capsys)
-    assert code == 2
-    assert "secure: value" in one_error_line(err)
+    assert "secure: value" in refusal(project, capsys, exit_code=2)
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -334,16 +317,10 @@ def test_healthy_source_node_lets_the_promotion_through(project, capsys, fake_he
 
 @pytest.mark.parametrize("status", [1, 2])
 def test_unhealthy_or_unreachable_source_node_refuses(project, capsys, fake_health, status):
-    set_version(project / "Pulumi.dev.yaml", "2.30.0")
-    original = (project / "Pulumi.prod.yaml").read_bytes()
+    given_versions(project, dev="2.30.0")
     fake_health.result = status
-
-    code, _, err = promote(project, capsys, "--health-url", "https://dev.example.com")
-
-    assert code == 1
-    line = one_error_line(err)
+    line = refusal(project, capsys, "--health-url", "https://dev.example.com")
     assert "health gate failed" in line and f"exit {status}" in line
-    assert (project / "Pulumi.prod.yaml").read_bytes() == original
 
 
 def test_nothing_to_promote_needs_no_health_check(project, capsys, fake_health):
@@ -356,11 +333,6 @@ def test_health_gate_without_the_health_command_exits_2(project, capsys, monkeyp
     import ops
     monkeypatch.delattr(ops, "health", raising=False)
     monkeypatch.setitem(sys.modules, "ops.health", None)  # makes the import fail
-    set_version(project / "Pulumi.dev.yaml", "2.30.0")
-    original = (project / "Pulumi.prod.yaml").read_bytes()
-
-    code, _, err = promote(project, capsys, "--health-url", "https://dev.example.com")
-
-    assert code == 2
-    assert "needs `ops health`" in one_error_line(err)
-    assert (project / "Pulumi.prod.yaml").read_bytes() == original
+    given_versions(project, dev="2.30.0")
+    line = refusal(project, capsys, "--health-url", "https://dev.example.com", exit_code=2)
+    assert "needs `ops health`" in line
