@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ops import audit, preview
+from ops import audit, preview, promote
 from ops.errors import EXIT_BAD_INPUT, OpsError
 
-COMMANDS = (preview, audit)
+COMMANDS = (preview, audit, promote)
 
 
 def build_parser() -> argparse.ArgumentParser:

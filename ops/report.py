@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable
@@ -11,22 +12,30 @@ from typing import Any, Iterable
 from ops.errors import OpsError
 
 
-def write_json_atomically(path: Path, data: Any) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a report."""
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: readers never see half a file.
+
+    A file being replaced keeps its permission bits.
+    """
     path = Path(path)
     try:
         descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                                  suffix=".tmp")
     except OSError as error:
-        raise OpsError(f"cannot write the report {path}: {error.strerror or error}") from None
+        raise OpsError(f"cannot write {path}: {error.strerror or error}") from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2)
-            stream.write("\n")
+            stream.write(text)
+        if path.exists():
+            shutil.copymode(path, temporary)
         os.replace(temporary, path)
     except OSError as error:
         os.unlink(temporary)
-        raise OpsError(f"cannot write the report {path}: {error.strerror or error}") from None
+        raise OpsError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def write_json_atomically(path: Path, document: Any) -> None:
+    write_text_atomically(path, json.dumps(document, indent=2) + "\n")
 
 
 def resource_tree_lines(resources: Iterable[dict[str, Any]]) -> list[str]:
