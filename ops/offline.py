@@ -7,6 +7,8 @@ signature). Invokes are answered with realistic data for the stack's account and
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import hashlib
 import json
 import os
@@ -242,13 +244,32 @@ def run_program(stack_file: StackFile, program_dir: Path = PROJECT_ROOT) -> Prog
 
     Exceptions from the program (a RunError for bad config, say) propagate unchanged.
     """
-    pulumi_settings.ROOT.set(None)
     monitor = RecordingMonitor(OfflineMocks(stack_file.account_id, stack_file.region))
-    pulumi.runtime.set_mocks(monitor.mocks, project=stack_file.project, stack=stack_file.stack,
-                             preview=False, monitor=monitor)
     program = str(program_dir / "__main__.py")
-    with _program_environment(stack_file, program_dir):
+    with _program_environment(stack_file, program_dir), _own_event_loop():
+        pulumi_settings.ROOT.set(None)
+        pulumi.runtime.set_mocks(monitor.mocks, project=stack_file.project,
+                                 stack=stack_file.stack, preview=False, monitor=monitor)
         _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
         root = pulumi_settings.get_root_resource()
         outputs = _sync_await(_resolved_outputs(dict(root.outputs))) if root else {}
     return ProgramRun(stack_file.project, stack_file.stack, monitor.recorded, outputs)
+
+
+@contextmanager
+def _own_event_loop() -> Iterator[None]:
+    """A fresh event loop for one run, closed with its executor afterwards.
+
+    The SDK answers mock RPCs on executor threads that each create an event loop; joining
+    those threads here finalises their loops while the interpreter is healthy, instead of
+    during shutdown (where they print "Invalid file descriptor" noise).
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        loop.run_until_complete(loop.shutdown_default_executor())
+        asyncio.set_event_loop(None)
+        loop.close()
+        gc.collect()  # the threads' loops sit in reference cycles

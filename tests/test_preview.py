@@ -15,6 +15,7 @@ def test_preview_of_the_checked_in_stacks_passes(stack, tmp_path):
     report = tmp_path / "preview.json"
     result = run_ops("preview", "--stack", stack, "--json", str(report))
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
     assert re.search(rf"chainlink-node-aws / {stack}: \d+ resources", result.stdout)
     assert "└─ chainlink:index:Network  chainlink" in result.stdout \
         or "├─ chainlink:index:Network  chainlink" in result.stdout
