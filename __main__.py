@@ -9,6 +9,7 @@ from components.aws_context import AwsContext
 from components.bastion import Bastion, BastionArgs
 from components.config import ConfigError, load_from_pulumi
 from components.database import Database, DatabaseArgs
+from components.devops_guru import DevOpsGuru, DevOpsGuruArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.logs import NodeLogs, NodeLogsArgs
 from components.network import Network, NetworkArgs
@@ -74,6 +75,15 @@ node_logs = NodeLogs(NAME, NodeLogsArgs(
     kms_key_arn=encryption.telemetry_key_arn,
     retention_days=config.log_retention_days,
     protect=config.is_prod))
+
+if config.devops_guru_enabled:
+    DevOpsGuru(NAME + "-devops-guru", DevOpsGuruArgs(
+        context=context,
+        stack=config.stack,
+        notification_email=config.alarm_email or None,
+        administrator_account_id=config.devops_guru_administrator_account_id or None,
+        deletion_window_days=30 if config.is_prod else 7,
+        protect=config.is_prod))
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
