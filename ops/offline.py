@@ -173,6 +173,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
             kind = "role" if resource_type.endswith("Role") else "instance-profile"
             computed.update(arn=f"arn:aws:iam::{self.account_id}:{kind}/{state['name']}",
                             uniqueId=f"AROA{_short_hash(resource_id, length=16).upper()}")
+        elif resource_type == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            computed["arn"] = (f"arn:aws:cloudwatch:{self.region}:{self.account_id}"
+                               f":alarm:{state['name']}")
         elif resource_type == "aws:ec2/launchTemplate:LaunchTemplate":
             computed.update(latestVersion=1, defaultVersion=1)
         elif resource_type == "aws:rds/cluster:Cluster":

@@ -9,10 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+import pulumi
 import pytest
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
 
 from components.config import namespaced
-from ops.offline import ProgramRun, run_program, unwrap_secrets
+from ops.offline import (OfflineMocks, ProgramRun, RecordingMonitor, run_program,
+                         unwrap_secrets)
 from ops.stackfile import PROJECT_ROOT, StackFile, read_stack_file
 
 PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml")
@@ -52,6 +57,21 @@ def stack_run() -> Callable[..., ProgramRun]:
     return run
 
 
+def run_under_mocks(build: Callable[[], Any], stack: str = "test",
+                    account_id: str = "123456789012", region: str = "us-east-1") -> ProgramRun:
+    """Run `build` under the offline preview's mock runtime and return what it registered.
+
+    For testing one tier on its own, with inputs another tier will provide later:
+    `run_under_mocks(lambda: Observability("x", ObservabilityArgs(...)))`.
+    """
+    pulumi_settings.ROOT.set(None)
+    monitor = RecordingMonitor(OfflineMocks(account_id, region))
+    pulumi.runtime.set_mocks(monitor.mocks, project="chainlink-node-aws", stack=stack,
+                             preview=False, monitor=monitor)
+    _sync_await(run_pulumi_func(build))
+    return ProgramRun("chainlink-node-aws", stack, monitor.recorded)
+
+
 def inputs_of(resource) -> dict[str, Any]:
     return unwrap_secrets(resource.inputs)
 
@@ -70,3 +90,20 @@ def project_copy(tmp_path: Path) -> Path:
 def run_ops(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "ops", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    path = shutil.which("promtool")
+    if path is None:
+        pytest.fail("promtool is missing: install the Debian package `prometheus` "
+                    "(.ci/run does)")
+    return path
+
+
+def promtool_check(promtool: str, document: str, directory: Path) -> subprocess.CompletedProcess:
+    """`promtool check config` on the document, written as prometheus.yml in directory."""
+    config = directory / "prometheus.yml"
+    config.write_text(document)
+    return subprocess.run([promtool, "check", "config", str(config)],
+                          capture_output=True, text=True, timeout=60)
