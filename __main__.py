@@ -15,6 +15,7 @@ from components.encryption import Encryption, EncryptionArgs
 from components.logs import NodeLogs, NodeLogsArgs
 from components.network import Network, NetworkArgs
 from components.observability import AlarmThresholds, Observability, ObservabilityArgs
+from components.prometheus import operator_scrape_config
 from components.secrets import Secrets, SecretsArgs
 
 try:
@@ -107,3 +108,5 @@ pulumi.export("chainId", config.chain.chain_id)
 pulumi.export("chainlinkVersion", config.chainlink_version)
 pulumi.export("alarmTopicArn", observability.alarm_topic_arn)
 pulumi.export("dashboardName", observability.dashboard_name)
+pulumi.export("prometheusScrapeConfig", context.region.apply(
+    lambda region: operator_scrape_config(config.stack, region)))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ops import health, preview
+from ops import health, preview, prometheus
 from ops.errors import EXIT_BAD_INPUT, OpsError
 
-COMMANDS = (preview, health)
+COMMANDS = (preview, health, prometheus)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,21 +8,31 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, TextIO
 
+from ops.errors import OpsError
+
 MANDATORY = "mandatory"
 
 
-def write_json_atomically(path: Path, document: Any) -> None:
+def write_text_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then rename: readers never see half a file."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    temporary = None
     try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream, indent=2, sort_keys=False)
-            stream.write("\n")
+            stream.write(text)
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise OpsError(f"cannot write {path}: {error.strerror}; choose a writable file "
+                           "in a directory that exists") from None
         raise
+
+
+def write_json_atomically(path: Path, document: Any) -> None:
+    write_text_atomically(path, json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
 def resource_tree_lines(resources: Iterable[dict[str, Any]]) -> list[str]:
