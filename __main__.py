@@ -7,11 +7,15 @@ import pulumi
 
 from components.aws_context import AwsContext
 from components.bastion import Bastion, BastionArgs
+from components.cloudwatch_agent import node_metrics_namespace
 from components.config import ConfigError, load_from_pulumi
 from components.database import Database, DatabaseArgs
+from components.devops_guru import DevOpsGuru, DevOpsGuruArgs
 from components.encryption import Encryption, EncryptionArgs
 from components.logs import NodeLogs, NodeLogsArgs
 from components.network import Network, NetworkArgs
+from components.observability import AlarmThresholds, Observability, ObservabilityArgs
+from components.prometheus import operator_scrape_config
 from components.secrets import Secrets, SecretsArgs
 
 try:
@@ -75,6 +79,26 @@ node_logs = NodeLogs(NAME, NodeLogsArgs(
     retention_days=config.log_retention_days,
     protect=config.is_prod))
 
+observability = Observability(NAME, ObservabilityArgs(
+    stack=config.stack,
+    region=context.region,
+    kms_key_arn=encryption.telemetry_key_arn,
+    metrics_namespace=node_metrics_namespace(config.stack),
+    node_log_group_name=node_logs.node_log_group_name,
+    database_cluster_identifier=database.cluster_identifier,
+    thresholds=AlarmThresholds.for_environment(config.environment),
+    min_gas_balance=config.min_gas_balance,
+    alarm_email=config.alarm_email or None))
+
+if config.devops_guru_enabled:
+    DevOpsGuru(NAME + "-devops-guru", DevOpsGuruArgs(
+        context=context,
+        stack=config.stack,
+        notification_email=config.alarm_email or None,
+        administrator_account_id=config.devops_guru_administrator_account_id or None,
+        deletion_window_days=30 if config.is_prod else 7,
+        protect=config.is_prod))
+
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
@@ -82,3 +106,7 @@ pulumi.export("databaseEndpoint", database.endpoint)
 pulumi.export("nodeLogGroup", node_logs.node_log_group_name)
 pulumi.export("chainId", config.chain.chain_id)
 pulumi.export("chainlinkVersion", config.chainlink_version)
+pulumi.export("alarmTopicArn", observability.alarm_topic_arn)
+pulumi.export("dashboardName", observability.dashboard_name)
+pulumi.export("prometheusScrapeConfig", context.region.apply(
+    lambda region: operator_scrape_config(config.stack, region)))

@@ -185,6 +185,12 @@ def parse_postgres_version(text: str) -> str:
     return text.strip()
 
 
+def parse_positive_amount(text: str) -> float:
+    if not re.fullmatch(r"\d+(\.\d+)?", text.strip()) or float(text) <= 0:
+        raise ValueError(f"expected a positive decimal number such as 0.5, got {text!r}")
+    return float(text)
+
+
 def parse_account_id(text: str) -> str:
     if not re.fullmatch(r"\d{12}", text):
         raise ValueError(f"expected a 12-digit AWS account id, got {text!r}")
@@ -341,6 +347,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Retention of every log group (node, bootstrap, flow logs).",
             "a CloudWatch retention period (1, 3, 5, 7, 14, 30, 60, 90, ...)",
             parse_log_retention, default=_per_environment(7, 90)),
+    Setting("minGasBalance", "min_gas_balance", "decimal",
+            "Native-token balance (in the chain's own unit, such as ETH) below which a node "
+            "account raises the low-gas alarm.", "positive decimal number",
+            parse_positive_amount, default=_per_environment(0.1, 1.0)),
     Setting("devOpsGuruEnabled", "devops_guru_enabled", "boolean",
             "Amazon DevOps Guru over this stack's resources, with its own SNS topic and key.",
             "true, false", parse_bool, default=False),
@@ -387,6 +397,7 @@ class StackConfig:
     backup_copy_region: str
     alarm_email: str
     log_retention_days: int
+    min_gas_balance: float
     devops_guru_enabled: bool
     devops_guru_administrator_account_id: str
 

@@ -16,23 +16,33 @@ class NodeLogsArgs:
 
 
 class NodeLogs(pulumi.ComponentResource):
-    """The node's JSON logs and the hosts' bootstrap logs, encrypted, with retention."""
+    """The node's JSON logs, the hosts' bootstrap logs and the node's scraped metrics
+    (embedded metric format), each encrypted and with a retention.
+
+    The CloudWatch agent would create a missing log group itself, unencrypted and kept
+    forever; creating all three here first is what keeps that from happening.
+    """
 
     node_log_group_name: pulumi.Output[str]
     node_log_group_arn: pulumi.Output[str]
     bootstrap_log_group_name: pulumi.Output[str]
     bootstrap_log_group_arn: pulumi.Output[str]
+    metrics_log_group_name: pulumi.Output[str]
+    metrics_log_group_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: NodeLogsArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("chainlink:index:NodeLogs", name, None, opts)
         node = self._log_group(f"{name}-node", args)
         bootstrap = self._log_group(f"{name}-bootstrap", args)
+        metrics = self._log_group(f"{name}-node-metrics", args)
         self.node_log_group_name, self.node_log_group_arn = node.name, node.arn
         self.bootstrap_log_group_name = bootstrap.name
         self.bootstrap_log_group_arn = bootstrap.arn
+        self.metrics_log_group_name, self.metrics_log_group_arn = metrics.name, metrics.arn
         self.register_outputs({"node_log_group_name": self.node_log_group_name,
-                               "bootstrap_log_group_name": self.bootstrap_log_group_name})
+                               "bootstrap_log_group_name": self.bootstrap_log_group_name,
+                               "metrics_log_group_name": self.metrics_log_group_name})
 
     def _log_group(self, name: str, args: NodeLogsArgs) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(

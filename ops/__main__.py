@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ops import audit, preview, promote
+from ops import audit, health, preview, prometheus, promote
 from ops.errors import EXIT_BAD_INPUT, OpsError
 
-COMMANDS = (preview, audit, promote)
+COMMANDS = (preview, audit, promote, health, prometheus)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -164,6 +164,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
             kind = "role" if resource_type.endswith("Role") else "instance-profile"
             computed.update(arn=f"arn:aws:iam::{self.account_id}:{kind}/{state['name']}",
                             uniqueId=f"AROA{_short_hash(resource_id, length=16).upper()}")
+        elif resource_type == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            computed["arn"] = (f"arn:aws:cloudwatch:{self.region}:{self.account_id}"
+                               f":alarm:{state['name']}")
         elif resource_type == "aws:ec2/launchTemplate:LaunchTemplate":
             computed.update(latestVersion=1, defaultVersion=1)
         elif resource_type == "aws:rds/cluster:Cluster":
@@ -244,16 +247,28 @@ def run_program(stack_file: StackFile, program_dir: Path = PROJECT_ROOT) -> Prog
 
     Exceptions from the program (a RunError for bad config, say) propagate unchanged.
     """
-    monitor = RecordingMonitor(OfflineMocks(stack_file.account_id, stack_file.region))
     program = str(program_dir / "__main__.py")
-    with _program_environment(stack_file, program_dir), _own_event_loop():
+    with _program_environment(stack_file, program_dir):
+        return run_under_mocks(lambda: runpy.run_path(program, run_name="__main__"),
+                               project=stack_file.project, stack=stack_file.stack,
+                               account_id=stack_file.account_id, region=stack_file.region)
+
+
+def run_under_mocks(build: Callable[[], Any], project: str, stack: str,
+                    account_id: str = "123456789012", region: str = "us-east-1") -> ProgramRun:
+    """Run `build` (a program, or one tier on its own) under the mock runtime.
+
+    Returns every registration and the stack outputs `build` exported.
+    """
+    monitor = RecordingMonitor(OfflineMocks(account_id, region))
+    with _own_event_loop():
         pulumi_settings.ROOT.set(None)
-        pulumi.runtime.set_mocks(monitor.mocks, project=stack_file.project,
-                                 stack=stack_file.stack, preview=False, monitor=monitor)
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(program, run_name="__main__")))
+        pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack,
+                                 preview=False, monitor=monitor)
+        _sync_await(run_pulumi_func(build))
         root = pulumi_settings.get_root_resource()
         outputs = _sync_await(_resolved_outputs(dict(root.outputs))) if root else {}
-    return ProgramRun(stack_file.project, stack_file.stack, monitor.recorded, outputs)
+    return ProgramRun(project, stack, monitor.recorded, outputs)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from typing import Any, Callable
 import pytest
 
 from components.config import namespaced
+from ops import offline
 from ops.offline import ProgramRun, run_program, unwrap_secrets
 from ops.stackfile import PROJECT_ROOT, StackFile, read_stack_file
 
@@ -52,6 +53,16 @@ def stack_run() -> Callable[..., ProgramRun]:
     return run
 
 
+def run_under_mocks(build: Callable[[], Any], stack: str = "test",
+                    account_id: str = "123456789012", region: str = "us-east-1") -> ProgramRun:
+    """Run `build` under the offline preview's mock runtime and return what it registered.
+
+    For testing one tier on its own, with inputs another tier will provide later:
+    `run_under_mocks(lambda: Observability("x", ObservabilityArgs(...)))`.
+    """
+    return offline.run_under_mocks(build, "chainlink-node-aws", stack, account_id, region)
+
+
 def inputs_of(resource) -> dict[str, Any]:
     return unwrap_secrets(resource.inputs)
 
@@ -70,3 +81,20 @@ def project_copy(tmp_path: Path) -> Path:
 def run_ops(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "ops", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    path = shutil.which("promtool")
+    if path is None:
+        pytest.fail("promtool is missing: install the Debian package `prometheus` "
+                    "(.ci/run does)")
+    return path
+
+
+def promtool_check(promtool: str, document: str, directory: Path) -> subprocess.CompletedProcess:
+    """`promtool check config` on the document, written as prometheus.yml in directory."""
+    config = directory / "prometheus.yml"
+    config.write_text(document)
+    return subprocess.run([promtool, "check", "config", str(config)],
+                          capture_output=True, text=True, timeout=60)
