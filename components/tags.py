@@ -6,3 +6,5 @@ BACKUP_TAG_VALUE = "daily"
 # Node hosts carry this tag; Prometheus EC2 discovery and alarms find them by it.
 ROLE_TAG_KEY = "chainlink:role"
 NODE_ROLE = "node"
+# The database cluster carries its stack's name in this tag; `ops verify-backups` finds it by it.
+STACK_TAG_KEY = "chainlink:stack"
