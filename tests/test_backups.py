@@ -9,6 +9,7 @@ import pytest
 from components.backups import VolumeBackupsArgs
 from components.tags import BACKUP_TAG_KEY, BACKUP_TAG_VALUE
 from tests.conftest import inputs_of
+from tests.test_database import account_of, key_arn_of
 
 
 def dlm_policy(run):
@@ -64,7 +65,7 @@ def test_dlm_role_is_trusted_by_dlm_only(stack_run, stack):
                    if a.name.endswith("dlm-service")]
     assert attachments == [
         "arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole"]
-    account = {"dev": "111111111111", "prod": "222222222222"}[stack]
+    account = account_of(run)
     assert dlm_policy(run)["executionRoleArn"].startswith(
         f"arn:aws:iam::{account}:role/chainlink-dlm-role-")
 
@@ -74,11 +75,8 @@ def test_copying_may_use_the_data_key_only_through_ec2(stack_run):
     (policy,) = [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy")
                  if p.name.endswith("dlm-source-key")]
     statements = json.loads(inputs_of(policy)["policy"])["Statement"]
-    (data_key,) = [k for k in run.of_type("aws:kms/alias:Alias")
-                   if k.name.endswith("data-key-alias")]
-    key_id = inputs_of(data_key)["targetKeyId"]
     for statement in statements:
-        assert statement["Resource"] == f"arn:aws:kms:us-east-1:222222222222:key/{key_id}"
+        assert statement["Resource"] == key_arn_of(run, "data-key")
         assert "Condition" in statement
     use = next(s for s in statements if s["Sid"] == "CopyEncryptedSnapshots")
     assert use["Condition"] == {"StringEquals": {"kms:ViaService": "ec2.us-east-1.amazonaws.com"}}

@@ -21,10 +21,10 @@ def only(run, resource_type):
 def key_arn_of(run, suffix):
     """The ARN of this stack's KMS key named *suffix, built from the id its alias targets."""
     (alias,) = [a for a in run.of_type("aws:kms/alias:Alias") if a.name.endswith(f"{suffix}-alias")]
-    return f"arn:aws:kms:us-east-1:{_account(run)}:key/{inputs_of(alias)['targetKeyId']}"
+    return f"arn:aws:kms:us-east-1:{account_of(run)}:key/{inputs_of(alias)['targetKeyId']}"
 
 
-def _account(run):
+def account_of(run):
     return {"dev": "111111111111", "prod": "222222222222"}[run.stack]
 
 
@@ -135,7 +135,7 @@ def test_managed_password_rotates_monthly_in_office_hours(stack_run, stack):
     run = stack_run(stack)
     rotation = inputs_of(only(run, "aws:secretsmanager/secretRotation:SecretRotation"))
     assert rotation["secretId"].startswith(
-        f"arn:aws:secretsmanager:us-east-1:{_account(run)}:secret:rds!cluster-")
+        f"arn:aws:secretsmanager:us-east-1:{account_of(run)}:secret:rds!cluster-")
     assert rotation["rotationRules"] == {"scheduleExpression": PASSWORD_ROTATION_SCHEDULE,
                                          "duration": "2h"}
     assert rotation["rotateImmediately"] is False

@@ -9,7 +9,7 @@ import pytest
 from components.secrets import SecretsArgs
 from ops.offline import is_secret, mask_secrets
 from tests.conftest import inputs_of
-from tests.test_database import key_arn_of
+from tests.test_database import account_of, key_arn_of
 
 # Distinct values, so that a leak anywhere in the recorded inputs is found by a search.
 DISTINCT = {"apiPassword": "Api-Password-For-Leak-Search-1",
@@ -99,7 +99,7 @@ def _key_policy(run):
 def test_key_policy_delegates_to_iam_and_names_only_this_stacks_autoscaling_role(stack_run,
                                                                                   stack):
     run = stack_run(stack)
-    account = {"dev": "111111111111", "prod": "222222222222"}[stack]
+    account = account_of(run)
     statements = {s["Sid"]: s for s in _key_policy(run)["Statement"]}
     assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {
         "AWS": f"arn:aws:iam::{account}:root"}
