@@ -17,7 +17,7 @@ from components.aws_context import AwsContext
 from components.tags import BACKUP_TAG_KEY, BACKUP_TAG_VALUE, STACK_TAG_KEY
 
 DLM_SERVICE_POLICY = "policy/service-role/AWSDataLifecycleManagerServiceRole"
-# After the Aurora backup window (03:00-04:00 UTC), before the maintenance window.
+# After the Aurora backup window (03:00-04:00 UTC), so the two never compete for I/O.
 SNAPSHOT_TIME = "05:00"
 # Copying a snapshot encrypted under the data key needs that key (through EC2 only).
 SOURCE_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:ReEncrypt*",

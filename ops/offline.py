@@ -198,11 +198,14 @@ class OfflineMocks(pulumi.runtime.Mocks):
         return computed
 
 
+# Service-linked role names AWS derives from the service (the rest: its title-cased prefix).
+_SERVICE_LINKED_ROLE_NAMES = {"autoscaling.amazonaws.com": "AWSServiceRoleForAutoScaling"}
+
+
 def _service_linked_role_arn(account_id: str, state: dict[str, Any]) -> str:
     service = state["awsServiceName"]
-    role = "AWSServiceRoleFor" + service.split(".")[0].title().replace("-", "")
-    if service == "autoscaling.amazonaws.com":
-        role = "AWSServiceRoleForAutoScaling"
+    role = _SERVICE_LINKED_ROLE_NAMES.get(
+        service, "AWSServiceRoleFor" + service.split(".")[0].title().replace("-", ""))
     if state.get("customSuffix"):
         role += f"_{state['customSuffix']}"
     return f"arn:aws:iam::{account_id}:role/aws-service-role/{service}/{role}"
