@@ -6,6 +6,7 @@ Reads the stack configuration, builds the tiers, exports what operators need.
 import pulumi
 
 from components.aws_context import AwsContext
+from components.backups import VolumeBackups, VolumeBackupsArgs
 from components.bastion import Bastion, BastionArgs
 from components.cloudwatch_agent import node_metrics_namespace
 from components.config import ConfigError, load_from_pulumi
@@ -65,7 +66,10 @@ secrets = Secrets(NAME, SecretsArgs(
 database = Database(NAME, DatabaseArgs(
     vpc_id=network.vpc_id,
     subnet_ids=network.private_subnet_ids,
+    availability_zones=network.availability_zones,
     kms_key_arn=secrets.key_arn,
+    log_kms_key_arn=encryption.telemetry_key_arn,
+    log_retention_days=config.log_retention_days,
     engine_version=config.db_engine_version,
     instance_class=config.db_instance_class,
     instance_count=2 if config.is_prod else 1,
@@ -73,6 +77,12 @@ database = Database(NAME, DatabaseArgs(
     backup_retention_days=config.backup_retention_days,
     deletion_protection=config.is_prod,
     protect=config.is_prod))
+
+volume_backups = VolumeBackups(NAME, VolumeBackupsArgs(
+    context=context,
+    volume_kms_key_arn=secrets.key_arn,
+    retention_days=config.host_snapshot_retention_days,
+    copy_region=config.backup_copy_region))
 
 node_logs = NodeLogs(NAME, NodeLogsArgs(
     kms_key_arn=encryption.telemetry_key_arn,
@@ -103,6 +113,9 @@ pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("databaseEndpoint", database.endpoint)
+pulumi.export("databaseClusterIdentifier", database.cluster_identifier)
+pulumi.export("databaseCredentialsSecretArn", database.credentials_secret_arn)
+pulumi.export("volumeBackupPolicyId", volume_backups.policy_id)
 pulumi.export("nodeLogGroup", node_logs.node_log_group_name)
 pulumi.export("chainId", config.chain.chain_id)
 pulumi.export("chainlinkVersion", config.chainlink_version)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -137,7 +138,11 @@ def parse_chainlink_version(text: str) -> str:
                      f"or an image digest sha256:<64 hex>, got {text!r}")
 
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+# A plain addr-spec (RFC 5322 dot-atom local part, DNS domain with a dot): a strict subset
+# of what the node's Go net/mail.ParseAddress accepts, so the node never refuses it.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 
 
 def parse_email(text: str) -> str:
@@ -155,12 +160,23 @@ def url_with_scheme(*schemes: str) -> Callable[[str], str]:
     return parse
 
 
+NODE_PASSWORD_MIN_BYTES, NODE_PASSWORD_MAX_BYTES = 16, 50
+
+
 def parse_node_password(text: str) -> str:
-    """The node's own rules for API, keystore and database passwords."""
+    """The node's own rules for API, keystore and database passwords.
+
+    The node measures length in UTF-8 bytes (Go's len) and caps it at bcrypt's 50; the host
+    writes the passwords into line-based files (.api), so line breaks cannot work either.
+    """
     if text != text.strip():
         raise ValueError("must not start or end with whitespace")
-    if not 16 <= len(text) <= 50:
-        raise ValueError(f"must be 16 to 50 characters long, got {len(text)}")
+    if any(unicodedata.category(character).startswith("C") for character in text):
+        raise ValueError("must not contain line breaks, tabs or other control characters")
+    length = len(text.encode("utf-8"))
+    if not NODE_PASSWORD_MIN_BYTES <= length <= NODE_PASSWORD_MAX_BYTES:
+        raise ValueError(f"must be {NODE_PASSWORD_MIN_BYTES} to {NODE_PASSWORD_MAX_BYTES} "
+                         f"characters long (the node counts UTF-8 bytes), got {length}")
     return text
 
 
@@ -302,12 +318,16 @@ SETTINGS: tuple[Setting, ...] = (
             "E-mail of the node's admin user (created on first start).", "e-mail address",
             parse_email),
     Setting("apiPassword", "api_password", "secret",
-            "Password of the node's admin user.", "16 to 50 characters, no surrounding "
-            "whitespace; set with --secret", parse_node_password, secret="required",
+            "Password of the node's admin user (used when the node first starts).",
+            "16 to 50 characters (UTF-8 bytes), no surrounding whitespace or control "
+            "characters, not containing apiUserEmail; set with --secret",
+            parse_node_password, secret="required",
             placeholder="offline-preview-api-password"),
     Setting("keystorePassword", "keystore_password", "secret",
-            "Password that encrypts the node's keystore in the database.",
-            "16 to 50 characters, no surrounding whitespace; set with --secret",
+            "Password that encrypts the node's keystore in the database; never change it "
+            "once the node has keys (see Restore from backup).",
+            "16 to 50 characters (UTF-8 bytes), no surrounding whitespace or control "
+            "characters; set with --secret",
             parse_node_password, secret="required",
             placeholder="offline-preview-keystore-password"),
     Setting("p2pEnabled", "p2p_enabled", "boolean",
@@ -431,6 +451,21 @@ def _without_quoted_value(message: str, raw: str) -> str:
 
 
 def _cross_key_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    return _api_credential_problems(values) + _prod_problems(values)
+
+
+def _api_credential_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    email, password = values.get("api_user_email"), values.get("api_password")
+    if not isinstance(email, str) or not isinstance(password, (str, SecretValue)):
+        return []
+    plain = password.reveal() if isinstance(password, SecretValue) else password
+    if email.lower() in plain.lower():
+        # The node refuses such a password whenever it is changed; refuse it from the start.
+        return [("apiPassword", "must not contain apiUserEmail; choose another password")]
+    return []
+
+
+def _prod_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     problems = []
     if values.get("environment") != "prod":
         return problems

@@ -11,6 +11,14 @@ import pulumi_aws as aws
 from components.aws_context import AwsContext
 from components.config import SecretValue
 
+# Secrets Manager and KMS both accept 7 to 30 days; 0 would mean "delete at once".
+MIN_RECOVERY_WINDOW_DAYS, MAX_RECOVERY_WINDOW_DAYS = 7, 30
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
+# What the Auto Scaling service-linked role needs to launch hosts with volumes encrypted
+# under a customer-managed key (the statements AWS documents for that case).
+VOLUME_KEY_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
+                      "kms:GenerateDataKey*", "kms:DescribeKey"]
+
 
 @dataclass
 class SecretsArgs:
@@ -24,28 +32,35 @@ class SecretsArgs:
     recovery_window_days: int = 30
     protect: bool = False
 
+    def __post_init__(self) -> None:
+        if not MIN_RECOVERY_WINDOW_DAYS <= self.recovery_window_days <= MAX_RECOVERY_WINDOW_DAYS:
+            raise ValueError(f"recovery_window_days must be {MIN_RECOVERY_WINDOW_DAYS} to "
+                             f"{MAX_RECOVERY_WINDOW_DAYS}: secrets are never force-deleted")
+
 
 def _plain(value: str | SecretValue) -> str:
     return value.reveal() if isinstance(value, SecretValue) else value
 
 
-def data_key_policy(account_id: str, partition: str) -> str:
+def data_key_policy(account_id: str, partition: str, autoscaling_role_arn: str) -> str:
+    """Use of the key goes through IAM, except for the one role IAM cannot grant it to.
+
+    The account statement lets IAM policies grant the key (the node role gets
+    kms:Decrypt only via Secrets Manager; RDS and EBS use it through grants made for the
+    deploying principal). Only this stack's Auto Scaling service-linked role is named,
+    because service-linked roles cannot be given IAM policies.
+    """
     root = f"arn:{partition}:iam::{account_id}:root"
-    autoscaling_role = (f"arn:{partition}:iam::{account_id}:role/aws-service-role/"
-                        "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
              "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
-            # Auto Scaling launches the node hosts with volumes encrypted under this key.
             {"Sid": "AutoScalingEncryptsHostVolumes", "Effect": "Allow",
-             "Principal": {"AWS": autoscaling_role},
-             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*", "kms:DescribeKey"],
-             "Resource": "*"},
+             "Principal": {"AWS": autoscaling_role_arn},
+             "Action": VOLUME_KEY_ACTIONS, "Resource": "*"},
             {"Sid": "AutoScalingGrantsForAttachedVolumes", "Effect": "Allow",
-             "Principal": {"AWS": autoscaling_role}, "Action": "kms:CreateGrant",
+             "Principal": {"AWS": autoscaling_role_arn}, "Action": "kms:CreateGrant",
              "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
         ],
     })
@@ -59,6 +74,7 @@ class Secrets(pulumi.ComponentResource):
 
     key_arn: pulumi.Output[str]
     key_id: pulumi.Output[str]
+    autoscaling_service_role_arn: pulumi.Output[str]
     api_credentials_secret_arn: pulumi.Output[str]
     keystore_password_secret_arn: pulumi.Output[str]
     rpc_secret_arn: pulumi.Output[str]
@@ -69,12 +85,22 @@ class Secrets(pulumi.ComponentResource):
         self._name = name
         self._args = args
         context = args.context
+        # The node hosts' Auto Scaling group launches through this role (its
+        # service_linked_role_arn), so only this stack's group can use the data key; and it
+        # exists before the key policy names it, which KMS insists on.
+        autoscaling_role = aws.iam.ServiceLinkedRole(
+            f"{name}-autoscaling-role", aws_service_name=AUTOSCALING_SERVICE,
+            custom_suffix=f"{name}-{pulumi.get_stack()}",
+            description="Launches the chainlink node hosts with volumes on the data key",
+            opts=pulumi.ResourceOptions(parent=self))
+        self.autoscaling_service_role_arn = autoscaling_role.arn
         self.key = aws.kms.Key(
             f"{name}-data-key",
             description="chainlink-node-aws: node secrets, database storage, host volumes",
             enable_key_rotation=True,
             deletion_window_in_days=args.recovery_window_days,
-            policy=pulumi.Output.all(context.account_id, context.partition).apply(
+            policy=pulumi.Output.all(context.account_id, context.partition,
+                                     autoscaling_role.arn).apply(
                 lambda values: data_key_policy(*values)),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
         aws.kms.Alias(f"{name}-data-key-alias", name_prefix="alias/chainlink-data-",
@@ -85,15 +111,18 @@ class Secrets(pulumi.ComponentResource):
         self.api_credentials_secret_arn = self._secret(
             "api-credentials", "The node's admin user (e-mail, password).",
             {"email": args.api_user_email, "password": args.api_password.reveal()})
+        # Replacing this value would lock the node out of its keys, so in a protected stack
+        # Pulumi refuses it (a new secret string replaces the version).
         self.keystore_password_secret_arn = self._secret(
             "keystore-password", "Password of the node's keystore.",
-            {"password": args.keystore_password.reveal()})
+            {"password": args.keystore_password.reveal()}, protect_value=True)
         self.rpc_secret_arn = self._secret(
             "rpc-urls", "RPC endpoints of the chain client (URLs may embed API keys).",
             {"wsUrl": _plain(args.rpc_ws_url), "httpUrl": _plain(args.rpc_http_url)})
 
         self.register_outputs({
             "key_arn": self.key_arn,
+            "autoscaling_service_role_arn": self.autoscaling_service_role_arn,
             "api_credentials_secret_arn": self.api_credentials_secret_arn,
             "keystore_password_secret_arn": self.keystore_password_secret_arn,
             "rpc_secret_arn": self.rpc_secret_arn,
@@ -104,8 +133,8 @@ class Secrets(pulumi.ComponentResource):
         return [self.api_credentials_secret_arn, self.keystore_password_secret_arn,
                 self.rpc_secret_arn]
 
-    def _secret(self, purpose: str, description: str, value: dict[str, str]
-                ) -> pulumi.Output[str]:
+    def _secret(self, purpose: str, description: str, value: dict[str, str],
+                protect_value: bool = False) -> pulumi.Output[str]:
         secret = aws.secretsmanager.Secret(
             f"{self._name}-{purpose}",
             name_prefix=f"chainlink/{purpose}-",
@@ -117,5 +146,6 @@ class Secrets(pulumi.ComponentResource):
             f"{self._name}-{purpose}-value",
             secret_id=secret.id,
             secret_string=pulumi.Output.secret(json.dumps(value)),
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=pulumi.ResourceOptions(parent=self,
+                                        protect=self._args.protect and protect_value))
         return secret.arn

@@ -9,6 +9,6 @@ NO_BACKUP = "none"
 # Node hosts carry this tag; Prometheus EC2 discovery and alarms find them by it.
 ROLE_TAG_KEY = "chainlink:role"
 NODE_ROLE = "node"
-# Node hosts also carry the stack's name under this key, so discovery in an account that
-# holds more than one stack finds only its own hosts.
+# Node hosts and the database cluster carry their stack's name under this key: discovery
+# (Prometheus, `ops verify-backups`) in an account holding several stacks finds only its own.
 STACK_TAG_KEY = "chainlink:stack"

@@ -170,16 +170,39 @@ class OfflineMocks(pulumi.runtime.Mocks):
         elif resource_type == "aws:ec2/launchTemplate:LaunchTemplate":
             computed.update(latestVersion=1, defaultVersion=1)
         elif resource_type == "aws:rds/cluster:Cluster":
+            identifier = state.get("clusterIdentifier", resource_id)
             computed.update(
-                clusterIdentifier=resource_id,
-                endpoint=f"{resource_id}.cluster-offline.{self.region}.rds.amazonaws.com",
-                readerEndpoint=f"{resource_id}.cluster-ro-offline.{self.region}.rds.amazonaws.com")
+                clusterIdentifier=identifier,
+                arn=f"arn:aws:rds:{self.region}:{self.account_id}:cluster:{identifier}",
+                endpoint=f"{identifier}.cluster-offline.{self.region}.rds.amazonaws.com",
+                readerEndpoint=f"{identifier}.cluster-ro-offline.{self.region}.rds.amazonaws.com")
             if state.get("manageMasterUserPassword"):
                 computed["masterUserSecrets"] = [{
                     "secretArn": f"arn:aws:secretsmanager:{self.region}:{self.account_id}"
                                  f":secret:rds!cluster-{_uuid_like(resource_id)}-AbCdEf",
                     "secretStatus": "active", "kmsKeyId": state.get("masterUserSecretKmsKeyId")}]
+        elif resource_type == "aws:rds/clusterInstance:ClusterInstance":
+            identifier = state.get("identifier", resource_id)
+            computed.update(
+                identifier=identifier,
+                arn=f"arn:aws:rds:{self.region}:{self.account_id}:db:{identifier}",
+                endpoint=f"{identifier}.offline.{self.region}.rds.amazonaws.com")
+        elif resource_type == "aws:iam/serviceLinkedRole:ServiceLinkedRole":
+            computed.update(arn=_service_linked_role_arn(self.account_id, state))
         return computed
+
+
+# Service-linked role names AWS derives from the service (the rest: its title-cased prefix).
+_SERVICE_LINKED_ROLE_NAMES = {"autoscaling.amazonaws.com": "AWSServiceRoleForAutoScaling"}
+
+
+def _service_linked_role_arn(account_id: str, state: dict[str, Any]) -> str:
+    service = state["awsServiceName"]
+    role = _SERVICE_LINKED_ROLE_NAMES.get(
+        service, "AWSServiceRoleFor" + service.split(".")[0].title().replace("-", ""))
+    if state.get("customSuffix"):
+        role += f"_{state['customSuffix']}"
+    return f"arn:aws:iam::{account_id}:role/aws-service-role/{service}/{role}"
 
 
 def _uuid_like(seed: str) -> str:

@@ -102,12 +102,57 @@ def test_a_bad_value_names_its_key_on_one_line(key, value, environment, fragment
     assert "\n" not in message
 
 
-@pytest.mark.parametrize("password", ["short-password", " leading-space-password",
-                                      "trailing-space-password ", "x" * 51])
-def test_node_passwords_follow_the_nodes_rules_without_showing_the_value(password):
-    problems = problems_for("dev", apiPassword=password)
-    assert [key for key, _ in problems] == ["apiPassword"]
-    assert password.strip() not in str(ConfigError(problems))
+BAD_PASSWORDS = [
+    ("short-password", "16 to 50"),
+    (" leading-space-password", "whitespace"),
+    ("trailing-space-password ", "whitespace"),
+    ("x" * 51, "16 to 50"),
+    ("é" * 26, "UTF-8 bytes"),               # 26 characters, but 52 bytes to the node
+    ("first-line-of-it\nsecond-line", "control characters"),
+    ("tab-inside\tthe-password", "control characters"),
+]
+
+
+@pytest.mark.parametrize("key", ["apiPassword", "keystorePassword"])
+@pytest.mark.parametrize("password,fragment", BAD_PASSWORDS)
+def test_node_passwords_follow_the_nodes_rules_without_showing_the_value(key, password,
+                                                                         fragment):
+    problems = problems_for("dev", **{key: password})
+    assert [problem_key for problem_key, _ in problems] == [key]
+    message = str(ConfigError(problems))
+    assert fragment in message and "\n" not in message
+    assert password.strip() not in message
+
+
+@pytest.mark.parametrize("password", ["p" * 16, "p" * 50, "é" * 25, "inner spaces are fine ok"])
+def test_passwords_at_the_nodes_limits_are_accepted(password):
+    raw = base_config("dev")
+    raw["apiPassword"] = raw["keystorePassword"] = password
+    config = parse_stack_config(raw, "dev", SECRET_KEYS)
+    assert config.api_password.reveal() == config.keystore_password.reveal() == password
+
+
+def test_api_password_must_not_contain_the_api_email():
+    problems = problems_for("dev", apiPassword="x-NODE-ADMIN@example.com-x")
+    assert problems == [("apiPassword",
+                         "must not contain apiUserEmail; choose another password")]
+
+
+@pytest.mark.parametrize("email", ["ops@localhost", "ops..team@example.com", ".ops@example.com",
+                                   "Ops <ops@example.com>", "ops team@example.com",
+                                   "ops@-example.com", "ops@example..com", "ops@@example.com"])
+def test_api_email_must_be_a_plain_address_the_node_accepts(email):
+    problems = problems_for("dev", apiUserEmail=email)
+    assert [key for key, _ in problems] == ["apiUserEmail"]
+    assert "e-mail address" in problems[0][1]
+
+
+@pytest.mark.parametrize("email", ["ops@example.com", "o.p+s@sub.example.co.uk",
+                                   "ops_team@example-domain.io"])
+def test_plain_addresses_are_accepted(email):
+    raw = base_config("dev")
+    raw["apiUserEmail"] = email
+    assert parse_stack_config(raw, "dev", SECRET_KEYS).api_user_email == email
 
 
 def test_a_password_stored_in_plaintext_is_refused():

@@ -58,7 +58,7 @@ def test_every_topic_is_encrypted_with_a_customer_key(stack_run, stack):
 def test_every_log_group_has_a_customer_key_and_the_configured_retention(stack_run, stack):
     groups = {group.name: inputs_of(group) for group in stack_run(stack).of_type(LOG_GROUP)}
     assert set(groups) == {"chainlink-node", "chainlink-bootstrap", "chainlink-node-metrics",
-                           "chainlink-flow-logs"}
+                           "chainlink-flow-logs", "chainlink-db-log"}
     for name, inputs in groups.items():
         assert inputs["kmsKeyId"].startswith("arn:aws:kms:"), name
         assert inputs["retentionInDays"] == RETENTION[stack], name
@@ -101,7 +101,8 @@ def test_database_alarms_watch_the_writer_of_this_stacks_cluster(stack_run):
         assert alarms[key]["namespace"] == "AWS/RDS"
         assert alarms[key]["metricName"] == metric
         assert alarms[key]["dimensions"]["Role"] == "WRITER"
-        assert alarms[key]["dimensions"]["DBClusterIdentifier"].startswith(cluster.name)
+        assert alarms[key]["dimensions"]["DBClusterIdentifier"] == \
+            inputs_of(cluster)["clusterIdentifier"] == "chainlink-prod"
 
 
 def test_the_gas_alarm_follows_min_gas_balance(stack_run):
