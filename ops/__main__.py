@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ops import preview
+from ops import agent, preview
 from ops.errors import EXIT_BAD_INPUT, OpsError
 
-COMMANDS = (preview,)
+COMMANDS = (preview, agent)
 
 
 def build_parser() -> argparse.ArgumentParser:
