@@ -10,8 +10,11 @@ from components.bastion import Bastion, BastionArgs
 from components.config import ConfigError, load_from_pulumi
 from components.database import Database, DatabaseArgs
 from components.encryption import Encryption, EncryptionArgs
+from components.load_balancer import NodeLoadBalancer, NodeLoadBalancerArgs
 from components.logs import NodeLogs, NodeLogsArgs
 from components.network import Network, NetworkArgs
+from components.node import ChainlinkNode, ChainlinkNodeArgs
+from components.p2p import PeerLoadBalancer, PeerLoadBalancerArgs
 from components.secrets import Secrets, SecretsArgs
 
 try:
@@ -75,6 +78,34 @@ node_logs = NodeLogs(NAME, NodeLogsArgs(
     retention_days=config.log_retention_days,
     protect=config.is_prod))
 
+load_balancer = NodeLoadBalancer(NAME + "-web", NodeLoadBalancerArgs(
+    network=network,
+    remote_access_cidr=config.remote_access_cidr,
+    certificate_arn=config.certificate_arn,
+    deletion_protection=config.is_prod))
+
+peer_load_balancer = None
+if config.p2p_enabled:
+    peer_load_balancer = PeerLoadBalancer(NAME + "-p2p", PeerLoadBalancerArgs(
+        network=network,
+        port=config.p2p_port,
+        deletion_protection=config.is_prod,
+        protect=config.is_prod))
+    pulumi.export("p2pAnnounceAddresses", peer_load_balancer.announce_addresses)
+
+node = ChainlinkNode(NAME + "-node", ChainlinkNodeArgs(
+    context=context,
+    network=network,
+    secrets=secrets,
+    database=database,
+    logs=node_logs,
+    load_balancer=load_balancer,
+    peer_load_balancer=peer_load_balancer,
+    chainlink_version=config.chainlink_version,
+    chain_id=config.chain.chain_id,
+    instance_type=config.node_instance_type,
+    volume_size_gb=config.node_volume_size_gb))
+
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
@@ -82,3 +113,10 @@ pulumi.export("databaseEndpoint", database.endpoint)
 pulumi.export("nodeLogGroup", node_logs.node_log_group_name)
 pulumi.export("chainId", config.chain.chain_id)
 pulumi.export("chainlinkVersion", config.chainlink_version)
+pulumi.export("nodeImage", node.image)
+pulumi.export("nodeGroupName", node.group_name)
+pulumi.export("nodeUrl", load_balancer.url)
+pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
+pulumi.export("loadBalancerArnSuffix", load_balancer.arn_suffix)
+pulumi.export("targetGroupArnSuffix", load_balancer.target_group_arn_suffix)
+pulumi.export("targetGroupArn", load_balancer.target_group_arn)

@@ -175,6 +175,17 @@ class OfflineMocks(pulumi.runtime.Mocks):
                             uniqueId=f"AROA{_short_hash(resource_id, length=16).upper()}")
         elif resource_type == "aws:ec2/launchTemplate:LaunchTemplate":
             computed.update(latestVersion=1, defaultVersion=1)
+        elif resource_type in ("aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"):
+            computed.update(self._elb_attributes(resource_type, resource_id, state))
+        elif resource_type == "aws:autoscaling/group:Group":
+            computed["arn"] = (f"arn:aws:autoscaling:{self.region}:{self.account_id}:autoScalingGroup"
+                               f":{_uuid_like(resource_id)}:autoScalingGroupName/{state['name']}")
+        elif resource_type == "aws:s3/bucket:Bucket":
+            computed.update(arn=f"arn:aws:s3:::{resource_id}", bucket=resource_id)
+        elif resource_type == "aws:ec2/eip:Eip":
+            # Documentation range (RFC 5737): plausible, never someone's address.
+            computed.update(allocationId=resource_id,
+                            publicIp=f"203.0.113.{int(_short_hash(resource_id), 16) % 254 + 1}")
         elif resource_type == "aws:rds/cluster:Cluster":
             computed.update(
                 clusterIdentifier=resource_id,
@@ -186,6 +197,22 @@ class OfflineMocks(pulumi.runtime.Mocks):
                                  f":secret:rds!cluster-{_uuid_like(resource_id)}-AbCdEf",
                     "secretStatus": "active", "kmsKeyId": state.get("masterUserSecretKmsKeyId")}]
         return computed
+
+    def _elb_attributes(self, resource_type: str, resource_id: str,
+                        state: dict[str, Any]) -> dict[str, Any]:
+        """ARN, its suffix (what CloudWatch dimensions use) and, for load balancers, DNS."""
+        if resource_type.endswith("TargetGroup"):
+            suffix = f"targetgroup/{state['name']}/{_short_hash(resource_id, length=16)}"
+            return {"arn": f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}:{suffix}",
+                    "arnSuffix": suffix}
+        kind = "net" if state.get("loadBalancerType") == "network" else "app"
+        suffix = f"{kind}/{state['name']}/{_short_hash(resource_id, length=16)}"
+        scheme = "internal-" if state.get("internal") else ""
+        return {"arn": (f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}"
+                        f":loadbalancer/{suffix}"),
+                "arnSuffix": suffix, "zoneId": "Z35SXDOTRQ7X7K",
+                "dnsName": f"{scheme}{state['name']}-{_short_hash(resource_id)}"
+                           f".{self.region}.elb.amazonaws.com"}
 
 
 def _uuid_like(seed: str) -> str:
