@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from components.node import failover_table
 from ops import agent
 from ops.stackfile import PROJECT_ROOT
 from tests.conftest import inputs_of, run_ops
@@ -254,3 +255,7 @@ def test_outputs_name_what_operators_and_alarms_need(stack_run, stack):
     assert outputs["nodeUrl"] == "https://" + outputs["loadBalancerDnsName"]
     assert outputs["nodeImage"] == "public.ecr.aws/chainlink/chainlink:2.29.0"
 
+
+def test_the_readme_failover_table_is_the_one_the_code_derives():
+    readme = Path(PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert failover_table() in readme
