@@ -183,6 +183,9 @@ def parse_settings(document: Any, source: str) -> AgentSettings:
         aws_max_attempts=read.get("awsMaxAttempts", int, 6))
     if settings.database_ssl_mode not in SSL_MODES:
         raise AgentError(f"{source}: database.sslMode must be one of {', '.join(SSL_MODES)}")
+    if not all(isinstance(address, str) and address
+               for address in settings.p2p_announce_addresses):
+        raise AgentError(f"{source}: p2p.announceAddresses must be host:port strings")
     if settings.p2p_port and not settings.p2p_announce_addresses:
         raise AgentError(f"{source}: p2p.announceAddresses must name the addresses peers "
                          "dial when p2p.port is set")
@@ -238,8 +241,8 @@ def describe_aws_failure(error: Exception, action: str, resource: str,
                           "run tries again", EXIT_FAILED)
     if code in ("AccessDeniedException", "AccessDenied"):
         return AgentError(f"{action} {resource}: access denied; the instance role must allow "
-                          "it (and kms:Decrypt on the secret's key): run `pulumi up`",
-                          EXIT_FAILED)
+                          "this call (secrets also need kms:Decrypt on their key): run "
+                          "`pulumi up` to restore the role's policy", EXIT_FAILED)
     if code == "ResourceNotFoundException":
         return AgentError(f"{action} {resource}: it does not exist; it was deleted or the "
                           "settings name a wrong ARN: run `pulumi up`", EXIT_BAD_INPUT)

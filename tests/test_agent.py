@@ -250,7 +250,7 @@ def test_throttling_is_retried_with_backoff_then_succeeds(aws, tmp_path, monkeyp
 
 @pytest.mark.parametrize("code, exit_code, advice", [
     ("ThrottlingException", 1, "still throttled (ThrottlingException) after 2 attempts"),
-    ("AccessDeniedException", 1, "access denied; the instance role must allow it"),
+    ("AccessDeniedException", 1, "access denied; the instance role must allow this call"),
     ("DecryptionFailure", 1, "cannot decrypt it"),
 ])
 def test_aws_errors_give_one_line_and_no_file(aws, tmp_path, monkeypatch, capsys, code,
@@ -280,6 +280,7 @@ def test_settings_written_by_the_program_are_what_the_agent_reads(tmp_path):
     (lambda doc: doc["database"].update(sslMode="disable"), "database.sslMode must be one of"),
     (lambda doc: doc.update(version=2), "version must be 1"),
     (lambda doc: doc["p2p"].update(port=6690), "p2p.announceAddresses must name"),
+    (lambda doc: doc["p2p"].update(announceAddresses=[6690]), "must be host:port strings"),
 ])
 def test_bad_settings_exit_2_with_one_line_naming_the_key(tmp_path, edit, complaint):
     document = json.loads(settings_for(tmp_path, agent.SecretArns("a", "b", "c", "d")).to_json())
