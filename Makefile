@@ -21,7 +21,7 @@ test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(PY) -m compileall -q __main__.py components ops policies bootstrap tests
-	@if command -v shellcheck >/dev/null; then shellcheck .ci/run; fi
+	@if command -v shellcheck >/dev/null; then shellcheck .ci/run components/host/bootstrap.sh; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache

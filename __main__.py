@@ -8,14 +8,18 @@ import pulumi
 from components.aws_context import AwsContext
 from components.backups import VolumeBackups, VolumeBackupsArgs
 from components.bastion import Bastion, BastionArgs
-from components.cloudwatch_agent import node_metrics_namespace
+from components.cloudwatch_agent import (agent_scrape_config, cloudwatch_agent_config_output,
+                                         node_metrics_namespace)
 from components.config import ConfigError, load_from_pulumi
 from components.database import Database, DatabaseArgs
 from components.devops_guru import DevOpsGuru, DevOpsGuruArgs
 from components.encryption import Encryption, EncryptionArgs
+from components.load_balancer import NodeLoadBalancer, NodeLoadBalancerArgs
 from components.logs import NodeLogs, NodeLogsArgs
 from components.network import Network, NetworkArgs
+from components.node import ChainlinkNode, ChainlinkNodeArgs
 from components.observability import AlarmThresholds, Observability, ObservabilityArgs
+from components.p2p import PeerLoadBalancer, PeerLoadBalancerArgs
 from components.prometheus import operator_scrape_config
 from components.secrets import Secrets, SecretsArgs
 
@@ -89,13 +93,51 @@ node_logs = NodeLogs(NAME, NodeLogsArgs(
     retention_days=config.log_retention_days,
     protect=config.is_prod))
 
+load_balancer = NodeLoadBalancer(NAME + "-web", NodeLoadBalancerArgs(
+    network=network,
+    remote_access_cidr=config.remote_access_cidr,
+    certificate_arn=config.certificate_arn,
+    deletion_protection=config.is_prod))
+
+peer_load_balancer = None
+if config.p2p_enabled:
+    peer_load_balancer = PeerLoadBalancer(NAME + "-p2p", PeerLoadBalancerArgs(
+        network=network,
+        port=config.p2p_port,
+        deletion_protection=config.is_prod,
+        protect=config.is_prod))
+    pulumi.export("p2pAnnounceAddresses", peer_load_balancer.announce_addresses)
+
+metrics_namespace = node_metrics_namespace(config.stack)
+node = ChainlinkNode(NAME + "-node", ChainlinkNodeArgs(
+    context=context,
+    network=network,
+    secrets=secrets,
+    database=database,
+    logs=node_logs,
+    load_balancer=load_balancer,
+    peer_load_balancer=peer_load_balancer,
+    chainlink_version=config.chainlink_version,
+    chain_id=config.chain.chain_id,
+    instance_type=config.node_instance_type,
+    volume_size_gb=config.node_volume_size_gb,
+    cloudwatch_agent_config=cloudwatch_agent_config_output(
+        node_logs.bootstrap_log_group_name, node_logs.metrics_log_group_name,
+        metrics_namespace),
+    metrics_namespace=metrics_namespace,
+    prometheus_config=agent_scrape_config(),
+    extra_log_group_arns=[node_logs.metrics_log_group_arn]))
+
 observability = Observability(NAME, ObservabilityArgs(
     stack=config.stack,
     region=context.region,
     kms_key_arn=encryption.telemetry_key_arn,
-    metrics_namespace=node_metrics_namespace(config.stack),
+    metrics_namespace=metrics_namespace,
     node_log_group_name=node_logs.node_log_group_name,
     database_cluster_identifier=database.cluster_identifier,
+    node_group_name=node.group_name,
+    load_balancer_arn_suffix=load_balancer.arn_suffix,
+    target_group_arn_suffix=load_balancer.target_group_arn_suffix,
     thresholds=AlarmThresholds.for_environment(config.environment),
     min_gas_balance=config.min_gas_balance,
     alarm_email=config.alarm_email or None))
@@ -119,6 +161,13 @@ pulumi.export("volumeBackupPolicyId", volume_backups.policy_id)
 pulumi.export("nodeLogGroup", node_logs.node_log_group_name)
 pulumi.export("chainId", config.chain.chain_id)
 pulumi.export("chainlinkVersion", config.chainlink_version)
+pulumi.export("nodeImage", node.image)
+pulumi.export("nodeGroupName", node.group_name)
+pulumi.export("nodeUrl", load_balancer.url)
+pulumi.export("loadBalancerDnsName", load_balancer.dns_name)
+pulumi.export("loadBalancerArnSuffix", load_balancer.arn_suffix)
+pulumi.export("targetGroupArnSuffix", load_balancer.target_group_arn_suffix)
+pulumi.export("targetGroupArn", load_balancer.target_group_arn)
 pulumi.export("alarmTopicArn", observability.alarm_topic_arn)
 pulumi.export("dashboardName", observability.dashboard_name)
 pulumi.export("prometheusScrapeConfig", context.region.apply(

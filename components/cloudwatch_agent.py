@@ -7,7 +7,7 @@ NODE_METRICS are kept at the scrape, so the EMF log group carries three series a
 not the node's thousands.
 
 Two files go on the host: the agent JSON (`cloudwatch_agent_config`) and the scrape
-config it points to (`agent_scrape_config`, at AGENT_SCRAPE_CONFIG_PATH).
+config it points to (`agent_scrape_config`, at CLOUDWATCH_AGENT_SCRAPE_CONFIG).
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from typing import Sequence
 
 import pulumi
 
+from components.host.paths import CLOUDWATCH_AGENT_SCRAPE_CONFIG, HOST_LOG_FILES
+
 from components.prometheus import NODE_METRICS_PORT, dump_yaml, scrape_job
 
-AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
-AGENT_SCRAPE_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml"
 SCRAPE_JOB = "chainlink"
-DEFAULT_BOOTSTRAP_LOG_FILES = ("/var/log/cloud-init-output.log",)
 # Host metrics carry this dimension (the agent fills it in from instance metadata), so
 # alarms can aggregate over both hosts of the group without knowing instance ids.
 GROUP_DIMENSION = "AutoScalingGroupName"
@@ -92,7 +91,7 @@ def _log_file(path: str, log_group: str) -> dict:
 
 def cloudwatch_agent_config(bootstrap_log_group: str, metrics_log_group: str,
                             metrics_namespace: str,
-                            bootstrap_log_files: Sequence[str] = DEFAULT_BOOTSTRAP_LOG_FILES,
+                            bootstrap_log_files: Sequence[str] = HOST_LOG_FILES,
                             ) -> str:
     """The agent JSON. The log groups must exist (NodeLogs creates them encrypted and
     with a retention); the agent is not given a retention so it never changes theirs."""
@@ -117,7 +116,7 @@ def cloudwatch_agent_config(bootstrap_log_group: str, metrics_log_group: str,
             "metrics_collected": {
                 "prometheus": {
                     "log_group_name": metrics_log_group,
-                    "prometheus_config_path": AGENT_SCRAPE_CONFIG_PATH,
+                    "prometheus_config_path": CLOUDWATCH_AGENT_SCRAPE_CONFIG,
                     "emf_processor": {
                         "metric_declaration_dedup": True,
                         "metric_namespace": metrics_namespace,

@@ -15,11 +15,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
+from components.tags import DEVOPS_GURU_TAG_KEY
 
 # DevOps Guru only accepts boundary tag keys with this prefix. The stack files put this
 # key into `aws:defaultTags` with the stack's name as value, so every taggable resource
 # of the stack is inside the boundary and nothing else in the account is.
-BOUNDARY_TAG_KEY = "DevOps-Guru-chainlink-node-aws"
+BOUNDARY_TAG_KEY = DEVOPS_GURU_TAG_KEY
 # The names CloudFormation StackSets looks for by default (self-managed permissions).
 ADMINISTRATION_ROLE_NAME = "AWSCloudFormationStackSetAdministrationRole"
 EXECUTION_ROLE_NAME = "AWSCloudFormationStackSetExecutionRole"

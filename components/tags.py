@@ -12,3 +12,6 @@ NODE_ROLE = "node"
 # Node hosts and the database cluster carry their stack's name under this key: discovery
 # (Prometheus, `ops verify-backups`) in an account holding several stacks finds only its own.
 STACK_TAG_KEY = "chainlink:stack"
+# DevOps Guru analyses the resources carrying this tag with the stack's name as value.
+# Provider default tags do not reach Auto Scaling groups, so the node group sets it itself.
+DEVOPS_GURU_TAG_KEY = "DevOps-Guru-chainlink-node-aws"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ops import audit, health, preview, prometheus, promote, verify_backups
+from ops import agent, audit, health, preview, prometheus, promote, verify_backups
 from ops.errors import EXIT_BAD_INPUT, OpsError
 
-COMMANDS = (preview, audit, promote, health, prometheus, verify_backups)
+COMMANDS = (preview, audit, promote, health, prometheus, verify_backups, agent)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -43,6 +43,7 @@ class RecordedResource:
     inputs: dict[str, Any]
     custom: bool
     protect: bool
+    id: str = ""  # what the mock answered; references between resources carry it
 
 
 @dataclass
@@ -169,6 +170,18 @@ class OfflineMocks(pulumi.runtime.Mocks):
                                f":alarm:{state['name']}")
         elif resource_type == "aws:ec2/launchTemplate:LaunchTemplate":
             computed.update(latestVersion=1, defaultVersion=1)
+        elif resource_type in ("aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup"):
+            computed.update(self._elb_attributes(resource_type, resource_id, state))
+        elif resource_type == "aws:autoscaling/group:Group":
+            computed["arn"] = (f"arn:aws:autoscaling:{self.region}:{self.account_id}:autoScalingGroup"
+                               f":{_uuid_like(resource_id)}:autoScalingGroupName/{state['name']}")
+        elif resource_type == "aws:s3/bucket:Bucket":
+            bucket = state.get("bucket") or resource_id  # an explicit name wins, as in AWS
+            computed.update(arn=f"arn:aws:s3:::{bucket}", bucket=bucket)
+        elif resource_type == "aws:ec2/eip:Eip":
+            # Documentation range (RFC 5737): plausible, never someone's address.
+            computed.update(allocationId=resource_id,
+                            publicIp=f"203.0.113.{int(_short_hash(resource_id), 16) % 254 + 1}")
         elif resource_type == "aws:rds/cluster:Cluster":
             identifier = state.get("clusterIdentifier", resource_id)
             computed.update(
@@ -190,6 +203,22 @@ class OfflineMocks(pulumi.runtime.Mocks):
         elif resource_type == "aws:iam/serviceLinkedRole:ServiceLinkedRole":
             computed.update(arn=_service_linked_role_arn(self.account_id, state))
         return computed
+
+    def _elb_attributes(self, resource_type: str, resource_id: str,
+                        state: dict[str, Any]) -> dict[str, Any]:
+        """ARN, its suffix (what CloudWatch dimensions use) and, for load balancers, DNS."""
+        if resource_type.endswith("TargetGroup"):
+            suffix = f"targetgroup/{state['name']}/{_short_hash(resource_id, length=16)}"
+            return {"arn": f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}:{suffix}",
+                    "arnSuffix": suffix}
+        kind = "net" if state.get("loadBalancerType") == "network" else "app"
+        suffix = f"{kind}/{state['name']}/{_short_hash(resource_id, length=16)}"
+        scheme = "internal-" if state.get("internal") else ""
+        return {"arn": (f"arn:aws:elasticloadbalancing:{self.region}:{self.account_id}"
+                        f":loadbalancer/{suffix}"),
+                "arnSuffix": suffix, "zoneId": "Z35SXDOTRQ7X7K",
+                "dnsName": f"{scheme}{state['name']}-{_short_hash(resource_id)}"
+                           f".{self.region}.elb.amazonaws.com"}
 
 
 # Service-linked role names AWS derives from the service (the rest: its title-cased prefix).
@@ -230,7 +259,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.recorded.append(RecordedResource(
                 urn=response.urn, type=request.type, name=request.name,
                 parent=request.parent or None, inputs=wire_form(request.object),
-                custom=bool(request.custom), protect=bool(request.protect)))
+                custom=bool(request.custom), protect=bool(request.protect), id=response.id))
         return response
 
 

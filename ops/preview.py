@@ -62,10 +62,22 @@ def display_path(path: Path) -> str:
     return str(absolute.relative_to(PROJECT_ROOT)) if absolute.is_relative_to(PROJECT_ROOT) else str(path)
 
 
+CONTRACT_RESOURCE_KEYS = ("urn", "type", "name", "parent", "inputs")
+
+
 def resources_document(run: ProgramRun) -> list[dict[str, Any]]:
+    """Resources as the policy engine takes them; the id lets stack rules follow references
+    (a BucketVersioning names its bucket by id)."""
     return [{"urn": resource.urn, "type": resource.type, "name": resource.name,
-             "parent": resource.parent, "inputs": resource.inputs}
+             "parent": resource.parent, "inputs": resource.inputs, "id": resource.id}
             for resource in run.resources]
+
+
+def contract_resource(resource: dict[str, Any]) -> dict[str, Any]:
+    """One entry of the --json document: the contract's keys, secrets masked."""
+    entry = {key: resource[key] for key in CONTRACT_RESOURCE_KEYS}
+    entry["inputs"] = mask_secrets(entry["inputs"])
+    return entry
 
 
 def preview(stack: str, json_path: Path | None = None, policy_config: Path | None = None,
@@ -93,7 +105,7 @@ def preview(stack: str, json_path: Path | None = None, policy_config: Path | Non
         write_json_atomically(json_path, {
             "project": run.project,
             "stack": run.stack,
-            "resources": [dict(item, inputs=mask_secrets(item["inputs"])) for item in resources],
+            "resources": [contract_resource(item) for item in resources],
             "outputs": mask_secrets(run.outputs),
             "violations": violations,
         })

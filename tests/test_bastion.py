@@ -49,7 +49,8 @@ def test_user_data_hardens_sshd(stack_run):
 
 def test_group_size_and_placement_follow_the_config(stack_run):
     run = stack_run("dev", bastionCount="2", bastionInstanceType="t4g.nano")
-    (group,) = run.of_type("aws:autoscaling/group:Group")
+    (group,) = [g for g in run.of_type("aws:autoscaling/group:Group")
+                if g.name == "chainlink-bastion-asg"]
     inputs = inputs_of(group)
     assert inputs["minSize"] == inputs["maxSize"] == inputs["desiredCapacity"] == 2
     assert all("-public-" in subnet for subnet in inputs["vpcZoneIdentifiers"])

@@ -8,7 +8,8 @@ import re
 import jsonschema
 import pytest
 
-from components.cloudwatch_agent import (AGENT_SCRAPE_CONFIG_PATH, DISK_USED_PERCENT,
+from components.host.paths import CLOUDWATCH_AGENT_SCRAPE_CONFIG
+from components.cloudwatch_agent import (DISK_USED_PERCENT,
                                          GROUP_DIMENSION, NODE_METRICS, agent_scrape_config,
                                          cloudwatch_agent_config, node_metrics_namespace)
 from components.config import LOG_RETENTION_DAYS
@@ -122,12 +123,14 @@ def test_the_schema_refuses_what_the_agent_refuses():
 
 
 def test_bootstrap_logs_go_to_the_bootstrap_group_one_stream_per_host():
-    (entry,) = CONFIG["logs"]["logs_collected"]["files"]["collect_list"]
-    assert entry["file_path"] == "/var/log/cloud-init-output.log"
-    assert entry["log_group_name"] == "/chainlink/bootstrap-1"
-    assert entry["log_stream_name"].startswith("{instance_id}/")
-    # Retention is the log group's (from config); the agent must not set its own.
-    assert "retention_in_days" not in entry
+    entries = CONFIG["logs"]["logs_collected"]["files"]["collect_list"]
+    assert [entry["file_path"] for entry in entries] == [
+        "/var/log/cloud-init-output.log", "/var/log/chainlink-agent.log"]
+    for entry in entries:
+        assert entry["log_group_name"] == "/chainlink/bootstrap-1"
+        assert entry["log_stream_name"].startswith("{instance_id}/")
+        # Retention is the log group's (from config); the agent must not set its own.
+        assert "retention_in_days" not in entry
 
 
 def test_several_bootstrap_files_get_their_own_streams():
@@ -142,7 +145,7 @@ def test_several_bootstrap_files_get_their_own_streams():
 def test_node_metrics_go_to_the_metrics_group_as_emf_in_the_stack_namespace():
     prometheus = CONFIG["logs"]["metrics_collected"]["prometheus"]
     assert prometheus["log_group_name"] == "/chainlink/metrics-1"
-    assert prometheus["prometheus_config_path"] == AGENT_SCRAPE_CONFIG_PATH
+    assert prometheus["prometheus_config_path"] == CLOUDWATCH_AGENT_SCRAPE_CONFIG
     emf = prometheus["emf_processor"]
     assert emf["metric_namespace"] == NAMESPACE == "Chainlink/prod"
     assert set(emf["metric_unit"]) == {metric.name for metric in NODE_METRICS}

@@ -221,3 +221,18 @@ def test_thresholds_come_per_environment():
     assert AlarmThresholds.for_environment("prod") is PROD_THRESHOLDS
     assert AlarmThresholds.for_environment("dev") is DEV_THRESHOLDS
     assert PROD_THRESHOLDS.no_ready_node_minutes < DEV_THRESHOLDS.no_ready_node_minutes
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_stacks_alarm_on_the_node_group_and_load_balancer_they_deploy(stack_run, stack):
+    run = stack_run(stack)
+    alarms = alarms_by_key(run)
+    assert len(alarms) >= 11
+    group_name = run.outputs["nodeGroupName"]
+    dimensions = [alarm.get("dimensions", {}) for alarm in alarms.values()] + [
+        query["metric"].get("dimensions", {})
+        for alarm in alarms.values() for query in alarm.get("metricQueries", [])
+        if query.get("metric")]
+    assert {"AutoScalingGroupName": group_name} in dimensions
+    assert any(d.get("LoadBalancer") == run.outputs["loadBalancerArnSuffix"] for d in dimensions)
+    assert any(d.get("TargetGroup") == run.outputs["targetGroupArnSuffix"] for d in dimensions)

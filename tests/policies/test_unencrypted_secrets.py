@@ -206,6 +206,16 @@ def test_secret_in_a_cloud_config_written_file_is_found():
     assert user_data_findings(b64(document)) == ["user data contains a literal value for Keystore"]
 
 
+def test_prose_in_comments_is_not_an_assignment():
+    script = "# The node never sees a secret: the agent reads it at start.\n# password: rotated monthly\n"
+    assert user_data_findings(b64("#!/bin/bash\n" + script)) == []
+
+
+def test_a_commented_out_literal_password_is_still_a_leak():
+    findings = user_data_findings(b64(f"#!/bin/bash\n# export DB_PASSWORD={LEAKED}\n"))
+    assert findings == ["user data contains a literal value for DB_PASSWORD"]
+
+
 def test_our_node_host_cloud_config_has_no_plaintext_secret():
     assert user_data_findings(b64(node_host_cloud_config())) == []
 

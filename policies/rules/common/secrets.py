@@ -95,6 +95,7 @@ def is_literal(value: str) -> bool:
 
 def plaintext_secret_findings(text: str, names: SecretNames) -> Iterator[str]:
     """One message per plaintext secret in `text`, naming where it is, never what it is."""
+    text = _without_prose_in_comments(text)
     if names.mentions_secret(text):
         yield from _secret_assignments(text, names)
     for match in _URL_PASSWORD.finditer(text):
@@ -104,6 +105,21 @@ def plaintext_secret_findings(text: str, names: SecretNames) -> Iterator[str]:
         yield "an AWS access key id"
     if _PRIVATE_KEY.search(text):
         yield "a private key"
+
+
+def _without_prose_in_comments(text: str) -> str:
+    """Comment lines keep only their `name=value` assignments.
+
+    "# sees a secret: the agent reads it" is prose, but "# PASSWORD=hunter2", commented out,
+    still puts a password into the user data.
+    """
+    return "\n".join(_comment_assignments(line) if line.lstrip().startswith("#") else line
+                     for line in text.splitlines())
+
+
+def _comment_assignments(line: str) -> str:
+    return " ".join(match.group(0) for match in _ASSIGNMENT.finditer(line)
+                    if "=" in match.group("separator"))
 
 
 def _secret_assignments(text: str, names: SecretNames) -> Iterator[str]:

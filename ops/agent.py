@@ -1,0 +1,616 @@
+#!/usr/bin/env python3
+"""chainlink-agent: prepares and watches over the Chainlink node on its host.
+
+  render    before every start of the node: read the node's secrets from Secrets
+            Manager and write config.toml, secrets.toml and .api into the runtime
+            directory (0600, owned by the container user, each file atomically)
+  watchdog  from a timer: mark this instance unhealthy in its Auto Scaling group when
+            the node unit gave up restarting or its container is gone
+  watch     from a timer: restart the node when a secret it read has a new current
+            version (the database password was rotated), so it reconnects with it
+
+Runs on the node hosts (Amazon Linux 2023: Python 3.9, stdlib + boto3 + tomlkit, one
+file) and here as `python -m ops agent ...`. Non-secret settings come from a JSON file
+written by cloud-init. No secret value is ever printed: messages name secrets by ARN
+and their fields by key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+from urllib.parse import quote
+
+EXIT_OK = 0
+EXIT_FAILED = 1      # an AWS call failed, or the node is unhealthy
+EXIT_BAD_INPUT = 2   # bad arguments, settings or secret contents
+
+DEFAULT_SETTINGS_PATH = "/etc/chainlink/agent.json"
+SETTINGS_VERSION = 1
+# The release images run as their own non-root user `chainlink`.
+CONTAINER_UID = 14933
+CONTAINER_GID = 14933
+NODE_UNIT = "chainlink-node.service"
+NODE_CONTAINER = "chainlink-node"
+RUNTIME_DIR = "/run/chainlink"
+CONFIG_FILE, SECRETS_FILE, API_FILE = "config.toml", "secrets.toml", ".api"
+VERSIONS_FILE = "secret-versions.json"
+SSL_MODES = ("require", "verify-full")
+# The node's own rule for the API, keystore and database passwords.
+PASSWORD_LENGTH = (16, 50)
+COMMAND_TIMEOUT_SECONDS = 60
+
+
+class AgentError(Exception):
+    """One line naming the problem and the fix; never contains a secret value."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def log(message: str) -> None:
+    print(f"chainlink-agent: {message}", flush=True)
+
+
+# --- settings -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SecretArns:
+    api_credentials: str        # {"email", "password"}
+    keystore_password: str      # {"password"}
+    rpc_urls: str               # {"wsUrl", "httpUrl"}
+    database_credentials: str   # RDS-managed: {"username", "password"}
+
+    def all(self) -> list[str]:
+        return [self.api_credentials, self.keystore_password, self.rpc_urls,
+                self.database_credentials]
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """What the agent needs to know that is not secret; JSON on the host."""
+
+    region: str
+    chain_id: str
+    secrets: SecretArns
+    database_host: str
+    database_port: int
+    database_name: str
+    database_ssl_mode: str = "require"
+    http_port: int = 6688
+    # False only when the load balancer has no certificate (internal, plain HTTP).
+    secure_cookies: bool = True
+    lease_duration: str = "10s"
+    lease_refresh_interval: str = "1s"
+    p2p_port: int = 0                              # 0: P2P networking off
+    p2p_announce_addresses: list[str] = field(default_factory=list)
+    unit: str = NODE_UNIT
+    container: str = NODE_CONTAINER
+    container_uid: int = CONTAINER_UID
+    container_gid: int = CONTAINER_GID
+    runtime_dir: str = RUNTIME_DIR
+    state_dir: str = "/var/lib/chainlink-agent"
+    instance_data_file: str = "/run/cloud-init/instance-data.json"
+    # How long an active unit may be without its container before the host is unhealthy.
+    container_grace_seconds: int = 60
+    aws_max_attempts: int = 6
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "version": SETTINGS_VERSION,
+            "region": self.region,
+            "chainId": self.chain_id,
+            "secrets": {"apiCredentials": self.secrets.api_credentials,
+                        "keystorePassword": self.secrets.keystore_password,
+                        "rpcUrls": self.secrets.rpc_urls,
+                        "databaseCredentials": self.secrets.database_credentials},
+            "database": {"host": self.database_host, "port": self.database_port,
+                         "name": self.database_name, "sslMode": self.database_ssl_mode},
+            "webServer": {"httpPort": self.http_port, "secureCookies": self.secure_cookies},
+            "lease": {"duration": self.lease_duration,
+                      "refreshInterval": self.lease_refresh_interval},
+            "p2p": {"port": self.p2p_port, "announceAddresses": self.p2p_announce_addresses},
+            "node": {"unit": self.unit, "container": self.container,
+                     "uid": self.container_uid, "gid": self.container_gid,
+                     "runtimeDir": self.runtime_dir},
+            "stateDir": self.state_dir,
+            "instanceDataFile": self.instance_data_file,
+            "containerGraceSeconds": self.container_grace_seconds,
+            "awsMaxAttempts": self.aws_max_attempts,
+        }, indent=2, sort_keys=False) + "\n"
+
+
+class _Reader:
+    """Typed access to the settings document; each problem names the key and the file."""
+
+    def __init__(self, document: Any, source: str) -> None:
+        self.document, self.source = document, source
+
+    def get(self, dotted: str, kind: type, default: Any = None) -> Any:
+        value: Any = self.document
+        for part in dotted.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            if default is None:
+                raise AgentError(f"{self.source}: {dotted} is missing; the file is written "
+                                 "by cloud-init from the Pulumi program (run `pulumi up`)")
+            return default
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            raise AgentError(f"{self.source}: {dotted} must be a {kind.__name__}")
+        if kind is str and not value:
+            raise AgentError(f"{self.source}: {dotted} must not be empty")
+        return value
+
+
+def parse_settings(document: Any, source: str) -> AgentSettings:
+    read = _Reader(document, source)
+    if read.get("version", int) != SETTINGS_VERSION:
+        raise AgentError(f"{source}: version must be {SETTINGS_VERSION}; this agent is "
+                         "older or newer than the Pulumi program that wrote the file")
+    settings = AgentSettings(
+        region=read.get("region", str),
+        chain_id=read.get("chainId", str),
+        secrets=SecretArns(*(read.get(f"secrets.{key}", str) for key in (
+            "apiCredentials", "keystorePassword", "rpcUrls", "databaseCredentials"))),
+        database_host=read.get("database.host", str),
+        database_port=read.get("database.port", int),
+        database_name=read.get("database.name", str),
+        database_ssl_mode=read.get("database.sslMode", str, "require"),
+        http_port=read.get("webServer.httpPort", int, 6688),
+        secure_cookies=read.get("webServer.secureCookies", bool, True),
+        lease_duration=read.get("lease.duration", str, "10s"),
+        lease_refresh_interval=read.get("lease.refreshInterval", str, "1s"),
+        p2p_port=read.get("p2p.port", int, 0),
+        p2p_announce_addresses=read.get("p2p.announceAddresses", list, []),
+        unit=read.get("node.unit", str, NODE_UNIT),
+        container=read.get("node.container", str, NODE_CONTAINER),
+        container_uid=read.get("node.uid", int, CONTAINER_UID),
+        container_gid=read.get("node.gid", int, CONTAINER_GID),
+        runtime_dir=read.get("node.runtimeDir", str, RUNTIME_DIR),
+        state_dir=read.get("stateDir", str, AgentSettings.state_dir),
+        instance_data_file=read.get("instanceDataFile", str, AgentSettings.instance_data_file),
+        container_grace_seconds=read.get("containerGraceSeconds", int, 60),
+        aws_max_attempts=read.get("awsMaxAttempts", int, 6))
+    if settings.database_ssl_mode not in SSL_MODES:
+        raise AgentError(f"{source}: database.sslMode must be one of {', '.join(SSL_MODES)}")
+    if not all(isinstance(address, str) and address
+               for address in settings.p2p_announce_addresses):
+        raise AgentError(f"{source}: p2p.announceAddresses must be host:port strings")
+    if settings.p2p_port and not settings.p2p_announce_addresses:
+        raise AgentError(f"{source}: p2p.announceAddresses must name the addresses peers "
+                         "dial when p2p.port is set")
+    return settings
+
+
+def load_settings(path: str) -> AgentSettings:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise AgentError(f"cannot read settings {path}: {error.strerror}; cloud-init writes "
+                         "it at first boot (see /var/log/cloud-init-output.log)") from None
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise AgentError(f"settings {path} is not valid JSON (line {error.lineno}); "
+                         "re-create the host so cloud-init writes it again") from None
+    return parse_settings(document, path)
+
+
+# --- AWS ------------------------------------------------------------------------------
+
+def aws_client(service: str, settings: AgentSettings) -> Any:
+    """A client that retries throttling and transient errors with backoff (botocore's
+    standard retry mode) and honours AWS_ENDPOINT_URL."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, region_name=settings.region, config=Config(
+        retries={"mode": "standard", "total_max_attempts": settings.aws_max_attempts},
+        connect_timeout=5, read_timeout=15))
+
+
+_THROTTLING = ("ThrottlingException", "Throttling", "TooManyRequestsException",
+               "RequestLimitExceeded")
+
+
+def describe_aws_failure(error: Exception, action: str, resource: str,
+                         settings: AgentSettings) -> AgentError:
+    """One line for a failed AWS call: what failed and what to do about it."""
+    from botocore.exceptions import ClientError, NoCredentialsError
+
+    if isinstance(error, NoCredentialsError):
+        return AgentError(f"{action} {resource}: no AWS credentials; on the host they come "
+                          "from the instance profile (is IMDS reachable?)", EXIT_FAILED)
+    if not isinstance(error, ClientError):
+        return AgentError(f"{action} {resource}: {type(error).__name__}: the AWS API is not "
+                          "reachable; check the VPC endpoints or NAT route", EXIT_FAILED)
+    code = error.response.get("Error", {}).get("Code", "Unknown")
+    if code in _THROTTLING:
+        return AgentError(f"{action} {resource}: still throttled ({code}) after "
+                          f"{settings.aws_max_attempts} attempts with backoff; the next "
+                          "run tries again", EXIT_FAILED)
+    if code in ("AccessDeniedException", "AccessDenied"):
+        return AgentError(f"{action} {resource}: access denied; the instance role must allow "
+                          "this call (secrets also need kms:Decrypt on their key): run "
+                          "`pulumi up` to restore the role's policy", EXIT_FAILED)
+    if code == "ResourceNotFoundException":
+        return AgentError(f"{action} {resource}: it does not exist; it was deleted or the "
+                          "settings name a wrong ARN: run `pulumi up`", EXIT_BAD_INPUT)
+    if code == "DecryptionFailure":
+        return AgentError(f"{action} {resource}: Secrets Manager cannot decrypt it; the "
+                          "secret's KMS key must allow this role kms:Decrypt", EXIT_FAILED)
+    return AgentError(f"{action} {resource}: {code}", EXIT_FAILED)
+
+
+@dataclass(frozen=True)
+class SecretDocument:
+    arn: str
+    version_id: str
+    fields: dict[str, str]
+
+
+def fetch_secret(client: Any, arn: str, keys: Sequence[str],
+                 settings: AgentSettings) -> SecretDocument:
+    """The secret's JSON fields `keys`, all non-empty strings."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = client.get_secret_value(SecretId=arn)
+    except (ClientError, BotoCoreError) as error:
+        raise describe_aws_failure(error, "reading secret", arn, settings) from None
+    expected = f"a JSON object with the string keys {', '.join(keys)}"
+    try:
+        document = json.loads(response.get("SecretString") or "")
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise AgentError(f"secret {arn} is not {expected}; put a new version of it")
+    missing = [key for key in keys
+               if not isinstance(document.get(key), str) or not document[key]]
+    if missing:
+        raise AgentError(f"secret {arn} lacks {', '.join(missing)}: it must be {expected}")
+    return SecretDocument(arn, response["VersionId"], {key: document[key] for key in keys})
+
+
+def current_version_id(client: Any, arn: str, settings: AgentSettings) -> str:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = client.describe_secret(SecretId=arn)
+    except (ClientError, BotoCoreError) as error:
+        raise describe_aws_failure(error, "describing secret", arn, settings) from None
+    for version_id, stages in (response.get("VersionIdsToStages") or {}).items():
+        if "AWSCURRENT" in stages:
+            return version_id
+    raise AgentError(f"secret {arn} has no AWSCURRENT version; put a value in it",
+                     EXIT_FAILED)
+
+
+# --- what the node reads ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NodeSecrets:
+    api_email: str
+    api_password: str
+    keystore_password: str
+    ws_url: str
+    http_url: str
+    database_username: str
+    database_password: str
+    versions: dict[str, str]   # secret ARN -> the version that was read
+
+
+def check_password(arn: str, key: str, value: str) -> None:
+    low, high = PASSWORD_LENGTH
+    if value != value.strip():
+        raise AgentError(f"secret {arn}: {key} starts or ends with whitespace, which the "
+                         "node refuses; put a new version of the secret")
+    if not low <= len(value) <= high:
+        raise AgentError(f"secret {arn}: {key} must be {low} to {high} characters (the "
+                         f"node's rule), it has {len(value)}; put a new version")
+
+
+def check_single_line(arn: str, key: str, value: str) -> None:
+    if "\n" in value or "\r" in value:
+        raise AgentError(f"secret {arn}: {key} contains a line break, which the node's "
+                         ".api file cannot carry; put a new version of the secret")
+
+
+def check_url(arn: str, key: str, value: str, schemes: Sequence[str]) -> None:
+    if not any(value.startswith(f"{scheme}://") for scheme in schemes) or value != value.strip():
+        raise AgentError(f"secret {arn}: {key} must be a URL starting with "
+                         + " or ".join(f"{scheme}://" for scheme in schemes))
+
+
+def read_node_secrets(client: Any, settings: AgentSettings) -> NodeSecrets:
+    arns = settings.secrets
+    api = fetch_secret(client, arns.api_credentials, ("email", "password"), settings)
+    keystore = fetch_secret(client, arns.keystore_password, ("password",), settings)
+    rpc = fetch_secret(client, arns.rpc_urls, ("wsUrl", "httpUrl"), settings)
+    database = fetch_secret(client, arns.database_credentials, ("username", "password"),
+                            settings)
+    for key in ("email", "password"):
+        check_single_line(api.arn, key, api.fields[key])
+    check_password(api.arn, "password", api.fields["password"])
+    check_password(keystore.arn, "password", keystore.fields["password"])
+    check_password(database.arn, "password", database.fields["password"])
+    check_url(rpc.arn, "wsUrl", rpc.fields["wsUrl"], ("ws", "wss"))
+    check_url(rpc.arn, "httpUrl", rpc.fields["httpUrl"], ("http", "https"))
+    return NodeSecrets(
+        api_email=api.fields["email"], api_password=api.fields["password"],
+        keystore_password=keystore.fields["password"],
+        ws_url=rpc.fields["wsUrl"], http_url=rpc.fields["httpUrl"],
+        database_username=database.fields["username"],
+        database_password=database.fields["password"],
+        versions={document.arn: document.version_id
+                  for document in (api, keystore, rpc, database)})
+
+
+def database_url(settings: AgentSettings, username: str, password: str) -> str:
+    """postgresql://user:password@host:port/name?sslmode=...; credentials URL-encoded so
+    that any character survives (the Quick Start pasted them in raw)."""
+    return (f"postgresql://{quote(username, safe='')}:{quote(password, safe='')}"
+            f"@{settings.database_host}:{settings.database_port}"
+            f"/{quote(settings.database_name, safe='')}?sslmode={settings.database_ssl_mode}")
+
+
+def config_document(settings: AgentSettings, secrets: NodeSecrets) -> dict[str, Any]:
+    p2p_v2: dict[str, Any] = {"Enabled": bool(settings.p2p_port)}
+    if settings.p2p_port:
+        p2p_v2["ListenAddresses"] = [f"0.0.0.0:{settings.p2p_port}"]
+        p2p_v2["AnnounceAddresses"] = list(settings.p2p_announce_addresses)
+    return {
+        # JSON on the console for CloudWatch; MaxSize 0 turns off the log file, which
+        # would otherwise grow inside the container.
+        "Log": {"Level": "info", "JSONConsole": True, "File": {"MaxSize": "0b"}},
+        # TLS ends at the load balancer: no HTTPS listener on the node itself.
+        "WebServer": {"HTTPPort": settings.http_port,
+                      "SecureCookies": settings.secure_cookies,
+                      "TLS": {"HTTPSPort": 0}},
+        "Database": {"Lock": {"Enabled": True, "LeaseDuration": settings.lease_duration,
+                              "LeaseRefreshInterval": settings.lease_refresh_interval}},
+        "P2P": {"V2": p2p_v2},
+        "EVM": [{"ChainID": settings.chain_id,
+                 "Nodes": [{"Name": f"rpc-{settings.chain_id}", "WSURL": secrets.ws_url,
+                            "HTTPURL": secrets.http_url}]}],
+    }
+
+
+def secrets_document(settings: AgentSettings, secrets: NodeSecrets) -> dict[str, Any]:
+    return {
+        "Database": {"URL": database_url(settings, secrets.database_username,
+                                         secrets.database_password)},
+        "Password": {"Keystore": secrets.keystore_password},
+    }
+
+
+def rendered_files(settings: AgentSettings, secrets: NodeSecrets) -> dict[str, str]:
+    import tomlkit
+
+    header = "# Rendered by chainlink-agent before every start of the node; do not edit.\n"
+    return {
+        CONFIG_FILE: header + tomlkit.dumps(config_document(settings, secrets)),
+        SECRETS_FILE: header + tomlkit.dumps(secrets_document(settings, secrets)),
+        # Line 1 e-mail, line 2 password: creates the admin user on an empty database.
+        API_FILE: f"{secrets.api_email}\n{secrets.api_password}\n",
+    }
+
+
+# --- files ----------------------------------------------------------------------------
+
+def write_private_file(path: Path, text: str, uid: int, gid: int) -> None:
+    """0600, owned by uid:gid, written to a temporary file beside it and renamed, so
+    that the node never reads half a file."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            os.fchmod(stream.fileno(), 0o600)
+            os.fchown(stream.fileno(), uid, gid)
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def prepare_directory(path: Path, uid: int, gid: int) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chown(path, uid, gid)
+    os.chmod(path, 0o700)
+
+
+def versions_path(settings: AgentSettings) -> Path:
+    return Path(settings.state_dir) / VERSIONS_FILE
+
+
+def recorded_versions(settings: AgentSettings) -> dict[str, str]:
+    try:
+        document = json.loads(versions_path(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+# --- commands ---------------------------------------------------------------------------
+
+def render(settings: AgentSettings, client: Any = None) -> int:
+    """Every secret is read and checked before the first file is written."""
+    secrets = read_node_secrets(client or aws_client("secretsmanager", settings), settings)
+    files = rendered_files(settings, secrets)
+    runtime_dir = Path(settings.runtime_dir)
+    try:
+        prepare_directory(runtime_dir, settings.container_uid, settings.container_gid)
+        for name, text in files.items():
+            write_private_file(runtime_dir / name, text, settings.container_uid,
+                               settings.container_gid)
+        prepare_directory(Path(settings.state_dir), os.getuid(), os.getgid())
+        write_private_file(versions_path(settings), json.dumps(secrets.versions, indent=2),
+                           os.getuid(), os.getgid())
+    except OSError as error:
+        raise AgentError(f"cannot write into {error.filename or runtime_dir}: "
+                         f"{error.strerror}; the agent runs as root from {settings.unit}",
+                         EXIT_FAILED) from None
+    log(f"wrote {', '.join(files)} into {runtime_dir} for chain {settings.chain_id} "
+        f"(owner {settings.container_uid}:{settings.container_gid}, mode 0600)")
+    return EXIT_OK
+
+
+def watch(settings: AgentSettings, client: Any = None,
+          run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> int:
+    """Restart the node when a secret it read has a new AWSCURRENT version."""
+    recorded = recorded_versions(settings)
+    if not recorded:
+        log(f"no rendered secrets recorded in {versions_path(settings)} yet; nothing to compare")
+        return EXIT_OK
+    client = client or aws_client("secretsmanager", settings)
+    changed = [arn for arn in settings.secrets.all()
+               if current_version_id(client, arn, settings) != recorded.get(arn)]
+    if not changed:
+        return EXIT_OK
+    log(f"secret {', '.join(changed)} has a new current version; restarting {settings.unit} "
+        "so the node reads it (the standby holds the lease meanwhile)")
+    run_command(["systemctl", "try-restart", settings.unit], run)
+    return EXIT_OK
+
+
+@dataclass(frozen=True)
+class UnitState:
+    active_state: str
+    active_since_monotonic_us: int
+    restarts: int
+
+
+def run_command(argv: list[str], run: Callable[..., subprocess.CompletedProcess],
+                check: bool = True) -> subprocess.CompletedProcess:
+    try:
+        result = run(argv, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise AgentError(f"`{shlex.join(argv)}` could not run: {error}", EXIT_FAILED) from None
+    if check and result.returncode != 0:
+        first_line = (result.stderr or result.stdout or "").strip().splitlines()[:1]
+        raise AgentError(f"`{shlex.join(argv)}` exited {result.returncode}"
+                         + (f": {first_line[0]}" if first_line else ""), EXIT_FAILED)
+    return result
+
+
+def unit_state(unit: str, run: Callable[..., subprocess.CompletedProcess]) -> UnitState:
+    output = run_command(["systemctl", "show", unit, "--property=ActiveState",
+                          "--property=ActiveEnterTimestampMonotonic",
+                          "--property=NRestarts"], run).stdout
+    values = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+
+    def number(key: str) -> int:
+        text = values.get(key, "0").strip()
+        return int(text) if text.isdigit() else 0
+
+    return UnitState(values.get("ActiveState", "unknown").strip(),
+                     number("ActiveEnterTimestampMonotonic"), number("NRestarts"))
+
+
+def container_running(container: str, run: Callable[..., subprocess.CompletedProcess]) -> bool:
+    result = run_command(["docker", "inspect", "--format", "{{.State.Running}}", container],
+                         run, check=False)
+    return result.returncode == 0 and result.stdout.strip() == "true"
+
+
+def unhealthy_reason(state: UnitState, running: bool, now_monotonic_us: int,
+                     settings: AgentSettings) -> str | None:
+    """Why this host should be replaced, or None. A unit stopped on purpose (inactive)
+    or restarting after a crash (activating) is left to systemd."""
+    if state.active_state == "failed":
+        return (f"{settings.unit} failed: systemd gave up restarting it after "
+                f"{state.restarts} restarts")
+    active_for = (now_monotonic_us - state.active_since_monotonic_us) / 1e6
+    if (state.active_state == "active" and not running
+            and active_for >= settings.container_grace_seconds):
+        return (f"{settings.unit} has been active for {active_for:.0f} s but container "
+                f"{settings.container} is not running")
+    return None
+
+
+def instance_id(settings: AgentSettings) -> str:
+    try:
+        document = json.loads(Path(settings.instance_data_file).read_text(encoding="utf-8"))
+        return document["v1"]["instance_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise AgentError(f"cannot read this instance's id from {settings.instance_data_file}; "
+                         "cloud-init writes it at boot", EXIT_FAILED) from None
+
+
+def watchdog(settings: AgentSettings, client: Any = None,
+             run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> int:
+    """Liveness for both hosts: a waiting standby has no HTTP listener, so the load
+    balancer cannot judge it; the host reports itself to its Auto Scaling group."""
+    state = unit_state(settings.unit, run)
+    running = container_running(settings.container, run)
+    reason = unhealthy_reason(state, running, time.monotonic_ns() // 1000, settings)
+    if reason is None:
+        return EXIT_OK
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    instance = instance_id(settings)
+    client = client or aws_client("autoscaling", settings)
+    try:
+        client.set_instance_health(InstanceId=instance, HealthStatus="Unhealthy",
+                                   ShouldRespectGracePeriod=True)
+    except (ClientError, BotoCoreError) as error:
+        raise describe_aws_failure(error, "reporting unhealthy", instance, settings) from None
+    log(f"{reason}; reported {instance} unhealthy so the Auto Scaling group replaces it")
+    return EXIT_FAILED
+
+
+COMMANDS: dict[str, tuple[Callable[[AgentSettings], int], str]] = {
+    "render": (render, "write config.toml, secrets.toml and .api from Secrets Manager"),
+    "watchdog": (watchdog, "report this instance unhealthy when the node cannot run"),
+    "watch": (watch, "restart the node when a secret it read has a new version"),
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(dest="agent_command", required=True, metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--settings", default=DEFAULT_SETTINGS_PATH, metavar="FILE",
+                             help=f"agent settings JSON (default {DEFAULT_SETTINGS_PATH})")
+
+
+def run(args: argparse.Namespace) -> int:
+    function, _ = COMMANDS[args.agent_command]
+    try:
+        return function(load_settings(args.settings))
+    except AgentError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return error.exit_code
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """`python -m ops agent ...`: the same commands as on the host."""
+    parser = subparsers.add_parser(
+        "agent", help="the node-host agent (render, watchdog, watch)",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="chainlink-agent", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
