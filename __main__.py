@@ -34,7 +34,7 @@ context = AwsContext.lookup()
 
 encryption = Encryption(NAME, EncryptionArgs(
     context=context,
-    deletion_window_days=30 if config.is_prod else 7,
+    deletion_window_days=config.recovery_window_days,
     protect=config.is_prod))
 
 network = Network(NAME, NetworkArgs(
@@ -64,7 +64,7 @@ secrets = Secrets(NAME, SecretsArgs(
     keystore_password=config.keystore_password,
     rpc_ws_url=config.rpc_ws_url,
     rpc_http_url=config.rpc_http_url,
-    recovery_window_days=30 if config.is_prod else 7,
+    recovery_window_days=config.recovery_window_days,
     protect=config.is_prod))
 
 database = Database(NAME, DatabaseArgs(
@@ -148,7 +148,7 @@ if config.devops_guru_enabled:
         stack=config.stack,
         notification_email=config.alarm_email or None,
         administrator_account_id=config.devops_guru_administrator_account_id or None,
-        deletion_window_days=30 if config.is_prod else 7,
+        deletion_window_days=config.recovery_window_days,
         protect=config.is_prod))
 
 pulumi.export("vpcId", network.vpc_id)

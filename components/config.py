@@ -426,6 +426,12 @@ class StackConfig:
     def is_prod(self) -> bool:
         return self.environment == "prod"
 
+    @property
+    def recovery_window_days(self) -> int:
+        """Days a deleted secret or a key scheduled for deletion can still be recovered:
+        the longest AWS allows in prod, the shortest in dev so a torn-down stack goes."""
+        return 30 if self.is_prod else 7
+
 
 def _parse_setting(setting: Setting, raw: str | None, is_secret: bool,
                    environment: str) -> Any:

@@ -49,7 +49,7 @@ def test_every_kms_key_in_the_stack_rotates(stack_run, stack):
     for key in keys:
         inputs = inputs_of(key)
         assert inputs["enableKeyRotation"] is True
-        assert 7 <= inputs["deletionWindowInDays"] <= 30
+        assert inputs["deletionWindowInDays"] == RECOVERY_DAYS[stack], key.name
 
 
 def test_secret_values_come_from_config_in_the_shapes_the_host_reads(stack_run):
