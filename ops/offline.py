@@ -8,12 +8,12 @@ signature). Invokes are answered with realistic data for the stack's account and
 from __future__ import annotations
 
 import asyncio
-import gc
 import hashlib
 import json
 import os
 import runpy
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,18 +325,27 @@ def run_under_mocks(build: Callable[[], Any], project: str, stack: str,
 
 @contextmanager
 def _own_event_loop() -> Iterator[None]:
-    """A fresh event loop for one run, closed with its executor afterwards.
+    """A fresh event loop for one run, closed with its executor's loops afterwards.
 
-    The SDK answers mock RPCs on executor threads that each create an event loop; joining
-    those threads here finalises their loops while the interpreter is healthy, instead of
-    during shutdown (where they print "Invalid file descriptor" noise).
+    The SDK answers mock RPCs on executor threads that each need an event loop. Left to
+    the garbage collector, those loops and their sockets are finalised in arbitrary order
+    ("Invalid file descriptor" noise); here each thread gets a loop we close ourselves.
     """
+    thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def give_thread_a_loop() -> None:
+        thread_loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(thread_loop)
+        thread_loops.append(thread_loop)  # list.append is atomic
+
     loop = asyncio.new_event_loop()
+    loop.set_default_executor(ThreadPoolExecutor(initializer=give_thread_a_loop))
     asyncio.set_event_loop(loop)
     try:
         yield
     finally:
         loop.run_until_complete(loop.shutdown_default_executor())
+        for thread_loop in thread_loops:
+            thread_loop.close()
         asyncio.set_event_loop(None)
         loop.close()
-        gc.collect()  # the threads' loops sit in reference cycles
