@@ -6,6 +6,7 @@ import dataclasses
 import shutil
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
@@ -98,3 +99,31 @@ def promtool_check(promtool: str, document: str, directory: Path) -> subprocess.
     config.write_text(document)
     return subprocess.run([promtool, "check", "config", str(config)],
                           capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    """One moto server on 127.0.0.1 for the whole session; `point_boto3_at` resets it."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def point_boto3_at(endpoint: str, moto: str, monkeypatch, region: str | None = None) -> None:
+    """A fresh moto behind `endpoint`, with dummy credentials, for boto3 in this process and
+    in `python -m ops` children; no profile or config file of the machine can leak in."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto}/moto-api/reset", method="POST"),
+                           timeout=10).close()
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    settings = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+                "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                "AWS_EC2_METADATA_DISABLED": "true"}
+    if region:
+        settings["AWS_DEFAULT_REGION"] = region
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)

@@ -8,7 +8,6 @@ import os
 import stat
 import sys
 import tomllib
-import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -16,7 +15,7 @@ import boto3
 import pytest
 
 from ops import agent
-from tests.conftest import run_ops
+from tests.conftest import point_boto3_at, run_ops
 
 REGION = "us-east-1"
 # Every character the Quick Start's `printf "$1"` and raw DATABASE_URL broke on, spaces
@@ -34,30 +33,10 @@ CONTAINER_UID = agent.CONTAINER_UID if os.geteuid() == 0 else os.geteuid()
 CONTAINER_GID = agent.CONTAINER_GID if os.geteuid() == 0 else os.getegid()
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def aws(moto_endpoint, monkeypatch):
-    """Credentials and endpoint for boto3 in this process and in `python -m ops` children."""
-    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in {"AWS_ENDPOINT_URL": moto_endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-                        "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true"
-                        }.items():
-        monkeypatch.setenv(name, value)
-    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=10).close()
-    return moto_endpoint
+def aws(moto_url, monkeypatch):
+    point_boto3_at(moto_url, moto_url, monkeypatch, region=REGION)
+    return moto_url
 
 
 def put_secret(name: str, value: dict | str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import urllib.request
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from threading import Thread
@@ -19,12 +18,11 @@ from threading import Thread
 import boto3
 import pytest
 from moto.backends import get_backend
-from moto.server import ThreadedMotoServer
 
 from ops.__main__ import main
 from ops.verify_backups import (FAIL, NOT_CHECKED, PASS, Result, check_newest_snapshot,
                                 check_restorable_time, exit_code, stack_minimum_retention)
-from tests.conftest import run_ops
+from tests.conftest import point_boto3_at, run_ops
 
 REGION = "us-east-1"
 MOTO_ACCOUNT = "123456789012"
@@ -117,27 +115,12 @@ class _FrontHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def moto_url():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def aws(moto_url, monkeypatch):
     """A fresh moto behind a fresh front; boto3 in this process and children talk to it."""
-    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))
     front = AwsFront(moto_url)
     Thread(target=front.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    for name, value in {"AWS_ENDPOINT_URL": front.url, "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-                        "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE":
-                        "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    point_boto3_at(front.url, moto_url, monkeypatch)
     yield front
     front.shutdown()
     front.server_close()
