@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -44,6 +45,10 @@ NODE_CONTAINER = "chainlink-node"
 RUNTIME_DIR = "/run/chainlink"
 CONFIG_FILE, SECRETS_FILE, API_FILE = "config.toml", "secrets.toml", ".api"
 VERSIONS_FILE = "secret-versions.json"
+# When a secret rotates, the lease holder restarts this long after first noticing, so the
+# standby (which restarts at once) is already running with the new secret to take over.
+PRIMARY_RESTART_DELAY_SECONDS = 120
+ROTATION_PENDING_FILE = "rotation-pending-since"
 SSL_MODES = ("require", "verify-full")
 # The node's own rule for the API, keystore and database passwords.
 PASSWORD_LENGTH = (16, 50)
@@ -468,8 +473,10 @@ def render(settings: AgentSettings, client: Any = None) -> int:
 
 
 def watch(settings: AgentSettings, client: Any = None,
-          run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> int:
-    """Restart the node when a secret it read has a new AWSCURRENT version."""
+          run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+          clock: Callable[[], float] = time.time) -> int:
+    """Restart the node when a secret it read has a new AWSCURRENT version: the standby at
+    once, the lease holder PRIMARY_RESTART_DELAY_SECONDS later, so one node always serves."""
     recorded = recorded_versions(settings)
     if not recorded:
         log(f"no rendered secrets recorded in {versions_path(settings)} yet; nothing to compare")
@@ -477,12 +484,41 @@ def watch(settings: AgentSettings, client: Any = None,
     client = client or aws_client("secretsmanager", settings)
     changed = [arn for arn in settings.secrets.all()
                if current_version_id(client, arn, settings) != recorded.get(arn)]
+    pending = Path(settings.state_dir) / ROTATION_PENDING_FILE
     if not changed:
+        pending.unlink(missing_ok=True)
         return EXIT_OK
+    if node_is_ready(settings):
+        waited = clock() - noticed_at(pending, clock())
+        if waited < PRIMARY_RESTART_DELAY_SECONDS:
+            log(f"secret {', '.join(changed)} has a new current version; this node holds the "
+                f"lease, so it restarts in {PRIMARY_RESTART_DELAY_SECONDS - waited:.0f} s, "
+                "after the standby")
+            return EXIT_OK
     log(f"secret {', '.join(changed)} has a new current version; restarting {settings.unit} "
-        "so the node reads it (the standby holds the lease meanwhile)")
+        "so the node reads it (the other host holds the lease meanwhile)")
     run_command(["systemctl", "try-restart", settings.unit], run)
+    pending.unlink(missing_ok=True)
     return EXIT_OK
+
+
+def node_is_ready(settings: AgentSettings) -> bool:
+    """Only the lease holder answers /readyz with 200; a waiting standby has no listener."""
+    url = f"http://127.0.0.1:{settings.http_port}/readyz"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return reply.status == 200
+    except (OSError, ValueError):  # refused, timed out, or an HTTP error such as 503
+        return False
+
+
+def noticed_at(marker: Path, now: float) -> float:
+    """When this host first saw the pending change (recorded now if it had not)."""
+    try:
+        return float(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        write_private_file(marker, f"{now}\n", os.getuid(), os.getgid())
+        return now
 
 
 @dataclass(frozen=True)

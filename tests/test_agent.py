@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import http.server
 import json
 import os
+import socket
 import stat
 import sys
+import threading
 import tomllib
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -320,25 +323,79 @@ def fake_host(tmp_path, monkeypatch):
     return Host()
 
 
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def lease_holder():
+    """A node that holds the lease: /readyz answers 200 on a local port."""
+    class Ready(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            self.send_response(200 if self.path == "/readyz" else 404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Ready)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def rotate_database_password(secrets) -> None:
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=secrets.database_credentials,
+        SecretString=json.dumps({"username": "chainlink",
+                                 "password": "a-rotated-password-from-rds"}))
+
+
 def test_watch_restarts_the_node_when_the_database_password_was_rotated(aws, tmp_path,
                                                                         fake_host):
+    # No /readyz listener: this host is the standby, which restarts at once.
     secrets = node_secrets()
-    settings = settings_for(tmp_path, secrets)
+    settings = settings_for(tmp_path, secrets, http_port=unused_port())
     path = settings_file(tmp_path, settings)
     assert run_ops("agent", "render", "--settings", path).returncode == 0
 
     assert run_ops("agent", "watch", "--settings", path).returncode == 0
     assert fake_host.commands() == []
 
-    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
-        SecretId=secrets.database_credentials,
-        SecretString=json.dumps({"username": "chainlink",
-                                 "password": "a-rotated-password-from-rds"}))
+    rotate_database_password(secrets)
     result = run_ops("agent", "watch", "--settings", path)
     assert result.returncode == 0, result.stderr
     assert fake_host.commands() == [["systemctl", "try-restart", "chainlink-node.service"]]
     assert secrets.database_credentials in result.stdout
     assert "a-rotated-password-from-rds" not in result.stdout + result.stderr
+
+
+def test_the_lease_holder_restarts_only_after_the_standby_had_time_to(aws, tmp_path, fake_host,
+                                                                       lease_holder):
+    secrets = node_secrets()
+    settings = settings_for(tmp_path, secrets, http_port=lease_holder)
+    path = settings_file(tmp_path, settings)
+    assert run_ops("agent", "render", "--settings", path).returncode == 0
+    rotate_database_password(secrets)
+
+    result = run_ops("agent", "watch", "--settings", path)
+    assert result.returncode == 0, result.stderr
+    assert fake_host.commands() == []
+    assert "holds the lease, so it restarts in 120 s" in result.stdout
+    marker = Path(settings.state_dir) / agent.ROTATION_PENDING_FILE
+    noticed = float(marker.read_text())
+
+    assert run_ops("agent", "watch", "--settings", path).returncode == 0
+    assert fake_host.commands() == []  # still within the delay
+    assert float(marker.read_text()) == noticed  # the first sighting counts
+
+    marker.write_text(f"{noticed - agent.PRIMARY_RESTART_DELAY_SECONDS}\n")
+    assert run_ops("agent", "watch", "--settings", path).returncode == 0
+    assert fake_host.commands() == [["systemctl", "try-restart", "chainlink-node.service"]]
+    assert not marker.exists()
 
 
 def test_watch_before_any_render_does_nothing(aws, tmp_path, fake_host):
