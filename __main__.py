@@ -54,7 +54,8 @@ if config.bastion_enabled:
         remote_access_cidr=config.remote_access_cidr,
         instance_type=config.bastion_instance_type,
         host_count=config.bastion_count,
-        key_name=config.bastion_key_name))
+        key_name=config.bastion_key_name,
+        partition=context.partition))
     pulumi.export("bastionGroupName", bastion.group_name)
 
 secrets = Secrets(NAME, SecretsArgs(

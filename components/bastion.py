@@ -12,7 +12,6 @@ import pulumi_aws as aws
 from components.aws_context import amazon_linux_ami
 from components.tags import BACKUP_TAG_KEY, NO_BACKUP
 
-SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 BASTION_ROOT_VOLUME_GB = 8
 
 # Key-only SSH, no root login, no X11; TCP forwarding stays on because it is what
@@ -37,6 +36,8 @@ class BastionArgs:
     instance_type: str = "t3.micro"
     host_count: int = 1
     key_name: str = ""
+    # arn:<partition>:... so the hosts work in GovCloud and China regions too.
+    partition: pulumi.Input[str] = "aws"
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -92,8 +93,11 @@ class Bastion(pulumi.ComponentResource):
                                "Principal": {"Service": "ec2.amazonaws.com"}}],
             }),
             opts=child)
-        aws.iam.RolePolicyAttachment(f"{name}-ssm-core", role=role.name,
-                                     policy_arn=SSM_CORE_POLICY, opts=child)
+        aws.iam.RolePolicyAttachment(
+            f"{name}-ssm-core", role=role.name,
+            policy_arn=pulumi.Output.concat(
+                "arn:", args.partition, ":iam::aws:policy/AmazonSSMManagedInstanceCore"),
+            opts=child)
         profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, opts=child)
 
         tags = {**args.tags, "Name": f"{name}-bastion", "chainlink:role": "bastion"}

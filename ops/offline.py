@@ -118,9 +118,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 "region": self.region, "name": self.region, "id": self.region,
                 "endpoint": f"ec2.{self.region}.amazonaws.com",
                 "description": f"offline preview of {self.region}"},
-            "aws:index/getPartition:getPartition": lambda _: {
-                "partition": "aws", "dnsSuffix": "amazonaws.com",
-                "reverseDnsPrefix": "com.amazonaws", "id": "aws"},
+            "aws:index/getPartition:getPartition": lambda _: self._partition(),
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
                 "id": self.region,
                 "names": [f"{self.region}{letter}" for letter in "abcd"],
@@ -128,6 +126,17 @@ class OfflineMocks(pulumi.runtime.Mocks):
                 "groupNames": [self.region] * 4},
             "aws:ssm/getParameter:getParameter": self._ssm_parameter,
         }
+
+    def _partition(self) -> dict[str, Any]:
+        """As AWS answers: GovCloud and China regions are partitions of their own."""
+        if self.region.startswith("us-gov-"):
+            partition, suffix = "aws-us-gov", "amazonaws.com"
+        elif self.region.startswith("cn-"):
+            partition, suffix = "aws-cn", "amazonaws.com.cn"
+        else:
+            partition, suffix = "aws", "amazonaws.com"
+        return {"partition": partition, "dnsSuffix": suffix, "id": partition,
+                "reverseDnsPrefix": ".".join(reversed(suffix.split(".")))}
 
     def _ssm_parameter(self, args: dict[str, Any]) -> dict[str, Any]:
         name = args["name"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
 from tests.conftest import inputs_of
 
 
@@ -63,3 +65,14 @@ def test_graviton_types_get_the_arm64_image(stack_run):
     assert [cpu_architecture(t) for t in ("t4g.nano", "m7g.large", "c7gn.xlarge",
                                           "t3.micro", "m6i.large", "g5.xlarge")] == \
         ["arm64", "arm64", "arm64", "x86_64", "x86_64", "x86_64"]
+
+
+@pytest.mark.parametrize("region,partition", [("us-east-1", "aws"),
+                                              ("us-gov-west-1", "aws-us-gov")])
+def test_hosts_are_managed_through_ssm_in_the_stacks_partition(stack_run, region, partition):
+    run = stack_run("dev", **{"aws:region": region})
+    policies = {a.name: inputs_of(a)["policyArn"] for a in run.of_type(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment") if a.name.endswith("-ssm-core")}
+    assert policies == {
+        name: f"arn:{partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+        for name in ("chainlink-bastion-ssm-core", "chainlink-node-ssm-core")}
