@@ -24,7 +24,6 @@ DEPLOY_ROLE_NAME = "chainlink-node-deployer"      # the stacks' aws:assumeRoles
 PREVIEW_ROLE_NAME = "chainlink-node-previewer"
 # Every IAM role, instance profile and policy the node stack creates is named chainlink-*.
 WORKLOAD_IAM_PREFIX = "chainlink-"
-READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 SESSION_SECONDS = 4 * 3600  # a first deployment with Aurora can outlast the 1 h default
 
 # The AWS services the node stack deploys into, limited to the stack's region.
@@ -74,6 +73,10 @@ class AccountFacts:
 
     def iam_arn(self, resource: str) -> str:
         return f"arn:{self.partition}:iam::{self.account_id}:{resource}"
+
+    @property
+    def read_only_policy(self) -> str:
+        return f"arn:{self.partition}:iam::aws:policy/ReadOnlyAccess"
 
     @property
     def root(self) -> str:
@@ -222,7 +225,7 @@ class AccountBootstrap(pulumi.ComponentResource):
             github_subjects(args.github_repository, branches=args.preview_branches),
             trust_facts, policy_facts.apply(lambda values: preview_policy(*values)))
         aws.iam.RolePolicyAttachment(f"{name}-preview-read-only", role=preview_role.name,
-                                     policy_arn=READ_ONLY_POLICY,
+                                     policy_arn=facts.apply(lambda f: f.read_only_policy),
                                      opts=pulumi.ResourceOptions(parent=self))
 
         region = facts.apply(lambda f: f.region)
