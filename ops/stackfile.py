@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,15 @@ def account_pinning_problem(stack_file: "StackFile") -> str | None:
     if not isinstance(accounts, list) or len(accounts) != 1:
         return (f"{name}: set aws:allowedAccountIds to exactly one account id, so this stack "
                 "can never touch another account")
+    if not re.fullmatch(r"\d{12}", str(accounts[0])):
+        return (f"{name}: aws:allowedAccountIds holds {accounts[0]!r}, not a 12-digit AWS "
+                "account id; quote it in YAML (\"012345678901\") so leading zeros survive")
     if not isinstance(roles, list) or not roles:
         return (f"{name}: set aws:assumeRoles (a list in pulumi-aws v7) to the deployment "
                 "role of this stack's account; the v6 key aws:assumeRole is not accepted")
     for role in roles:
-        arn = role.get("roleArn", "") if isinstance(role, dict) else ""
+        arn = role.get("roleArn") if isinstance(role, dict) else None
+        arn = arn if isinstance(arn, str) else ""
         if arn.split(":")[4:5] != [str(accounts[0])]:
             return (f"{name}: aws:assumeRoles roleArn {arn or '(missing)'} is not in account "
                     f"{accounts[0]} named by aws:allowedAccountIds")

@@ -155,6 +155,22 @@ def test_plain_addresses_are_accepted(email):
     assert parse_stack_config(raw, "dev", SECRET_KEYS).api_user_email == email
 
 
+def test_short_secrets_get_one_message_that_does_not_depend_on_the_value():
+    messages = set()
+    for password in ["", "a", "1", "s", "must"]:
+        problems = problems_for("dev", apiPassword=password)
+        assert [key for key, _ in problems] == ["apiPassword"]
+        messages.add(problems[0][1])
+    (message,) = messages
+    assert message.startswith("is not valid: 16 to 50 characters")
+    assert message.endswith("the value is secret, so it is not shown")
+
+
+def test_a_secret_url_error_names_the_key_and_the_rule_but_not_the_value():
+    problems = problems_for("dev", rpcHttpUrl="ftp://user:hunter2@rpc.example.com")
+    assert problems == [("rpcHttpUrl", "expected a URL starting with http:// or https://")]
+
+
 def test_a_password_stored_in_plaintext_is_refused():
     problems = problems_for("dev", secret_keys=SECRET_KEYS - {"keystorePassword"})
     assert problems == [("keystorePassword",

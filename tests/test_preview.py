@@ -83,6 +83,11 @@ def test_unparsable_stack_file_exits_2(project_copy):
      "arn:aws:iam::222222222222:role/chainlink-node-deployer", "is not in account 111111111111"),
     ("  aws:assumeRoles:\n    - roleArn: arn:aws:iam::111111111111:role/chainlink-node-deployer\n"
      "      sessionName: chainlink-node-aws-dev\n", "", "set aws:assumeRoles"),
+    ("roleArn: arn:aws:iam::111111111111:role/chainlink-node-deployer", "roleArn:",
+     "roleArn (missing) is not in account"),
+    ("roleArn: arn:aws:iam::111111111111:role/chainlink-node-deployer", "roleArn: 5",
+     "roleArn (missing) is not in account"),
+    ('    - "111111111111"\n', '    - "abc"\n', "not a 12-digit AWS account id"),
 ])
 def test_a_stack_not_pinned_to_its_own_account_is_refused(project_copy, old, new, fragment):
     stack_file = project_copy / "Pulumi.dev.yaml"
