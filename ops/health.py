@@ -87,13 +87,27 @@ class Report:
         return EXIT_OK if self.ready and self.healthy else EXIT_FAILED
 
 
+def split_url(url: str) -> urllib.parse.SplitResult:
+    """The URL's parts; a malformed one is unusable (and not echoed: it may hold a password)."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError as error:
+        raise Unusable(f"the URL is malformed ({error}); give the node's base URL such as "
+                       "http://10.0.1.23:6688 or https://node.example.com") from None
+    return parts
+
+
 def without_credentials(url: str) -> str:
-    parts = urllib.parse.urlsplit(url.strip())
+    try:
+        parts = split_url(url)
+    except Unusable:
+        return ""
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def base_url(url: str) -> str:
-    parts = urllib.parse.urlsplit(url.strip())
+    parts = split_url(url)
     if parts.username is not None or parts.password is not None:
         raise Unusable("the URL carries credentials; leave them out, /readyz and /health "
                        "need none")

@@ -323,8 +323,14 @@ def run(args: argparse.Namespace) -> int:
         min_retention_days=args.min_retention_days or stack_minimum_retention(stack_file.config),
         max_restore_lag=timedelta(minutes=args.max_restore_lag_minutes),
         max_snapshot_age=timedelta(hours=args.max_snapshot_age_hours))
-    results = verify(boto3.session.Session(), args.stack, stack_file.region, thresholds,
-                     args.cluster_id, args.max_attempts)
+    try:
+        results = verify(boto3.session.Session(), args.stack, stack_file.region, thresholds,
+                         args.cluster_id, args.max_attempts)
+    except BotoCoreError as error:
+        # API calls report their own failures as check lines; what escapes is the setup:
+        # an unknown profile, unreadable credentials or config.
+        raise OpsError(f"cannot set up AWS access: {error}; check AWS_PROFILE, the "
+                       "credentials and the region") from None
     print(f"verify-backups: stack {args.stack}, {stack_file.region}")
     for result in results:
         print(result.line())

@@ -166,6 +166,15 @@ def test_a_bad_url_exits_2_naming_the_fix(url):
     assert len(err.splitlines()) == 1
 
 
+@pytest.mark.parametrize("url", ["http://[::1", "http://admin:pw@[::1", "http://node:99999"])
+def test_a_malformed_url_exits_2_without_echoing_it(url):
+    code, out, err = check(url, as_json=True)
+    assert code == 2
+    assert err.startswith("error: the URL is malformed (") and len(err.splitlines()) == 1
+    assert "pw@" not in err + out
+    assert json.loads(out)["exitCode"] == 2
+
+
 def test_credentials_in_the_url_are_refused_without_being_echoed():
     code, out, err = check("https://admin:hunter2-password@node.example.com", as_json=True)
     assert code == 2

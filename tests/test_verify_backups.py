@@ -290,6 +290,16 @@ def test_no_credentials_is_one_line_and_exit_2(aws, monkeypatch, capsys):
     assert len(captured.err.strip().splitlines()) == 1
 
 
+def test_an_unknown_profile_is_one_line_and_exit_2(aws, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    code = main(["verify-backups", "--stack", "prod"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert captured.err.startswith("error: cannot set up AWS access: The config profile "
+                                   "(no-such-profile) could not be found")
+    assert len(captured.err.strip().splitlines()) == 1
+
+
 def test_unknown_stack_and_bad_thresholds_exit_2(capsys):
     assert main(["verify-backups", "--stack", "staging"]) == 2
     assert "known stacks: dev, prod" in capsys.readouterr().err
