@@ -182,7 +182,8 @@ def test_mask_secrets_replaces_every_secret_form():
 
 
 def test_report_lists_mandatory_first_and_summarises():
-    found = evaluate([UNENCRYPTED_CLUSTER, resource("aws:ec2/instance:Instance", {})], DEV_CONFIG)
+    instance = resource("aws:ec2/instance:Instance", {"rootBlockDevice": {"encrypted": True}})
+    found = evaluate([UNENCRYPTED_CLUSTER, instance], DEV_CONFIG)
     lines = format_report(found).splitlines()
     assert lines[0].startswith("MANDATORY aws-rds-database-enable-storage-encryption [unencrypted-secrets] "
                                "aws:rds/cluster:Cluster::r: ")

@@ -132,6 +132,7 @@ def lt_with_ebs(**ebs):
     lt_with_ebs(encrypted=UNKNOWN),
     resource(LAUNCH_TEMPLATE, {"blockDeviceMappings": [{"deviceName": "/dev/sdb", "virtualName": "ephemeral0"}]}),
     resource(INSTANCE, {"rootBlockDevice": {"encrypted": True}, "ebsBlockDevices": [{"deviceName": "/dev/sdf", "encrypted": True}]}),
+    resource(INSTANCE, {"rootBlockDevice": UNKNOWN}),  # known only after the deployment
 ])
 def test_encrypted_volumes_are_clean(candidate):
     assert messages([candidate], EBS_RULE) == []
@@ -143,6 +144,8 @@ def test_encrypted_volumes_are_clean(candidate):
     (lt_with_ebs(encrypted="false"), "block device /dev/xvda is not encrypted (`encrypted` is 'false')"),
     (lt_with_ebs(volumeSize=30), "block device /dev/xvda is not encrypted (`encrypted` is not set)"),
     (resource(INSTANCE, {"rootBlockDevice": {"volumeSize": 30}}), "root block device is not encrypted"),
+    (resource(INSTANCE, {"ami": "ami-12345678", "instanceType": "t3.micro"}),
+     "root block device (not declared: the AMI's default) is not encrypted (`encrypted` is not set)"),
     (resource(INSTANCE, {"rootBlockDevice": {"encrypted": True}, "ebsBlockDevices": [{"deviceName": "/dev/sdf"}]}),
      "EBS block device /dev/sdf is not encrypted"),
 ])

@@ -24,10 +24,17 @@ def launch_template_volumes(props: dict) -> Iterator[tuple[str, dict]]:
 
 
 def instance_volumes(props: dict) -> Iterator[tuple[str, dict]]:
-    """(label, settings) for the root and EBS block devices an instance declares."""
+    """(label, settings) for the root and EBS block devices of an instance.
+
+    An instance always has a root volume: one it does not declare is the AMI's default,
+    unencrypted unless the account turned on EBS encryption by default, which a stack
+    cannot see; so it counts as declared without `encrypted`.
+    """
     root = props.get("rootBlockDevice")
     if isinstance(root, dict):
         yield "root block device", root
+    elif root is None:
+        yield "root block device (not declared: the AMI's default)", {}
     for device in items(props.get("ebsBlockDevices")):
         if isinstance(device, dict):
             yield f"EBS block device {_device_name(device)}", device
