@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from ops import audit
+from ops.audit import resources_from_document
+from policies.engine import normalise
+from policies.rules.common.values import SECRET
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -58,6 +61,20 @@ def test_secret_wrapped_values_are_treated_as_secret(tmp_path):
     """The clean export's launch template user data and secret key are ciphertext: present, never scanned."""
     _, report = audit_report(tmp_path, CLEAN_EXPORT)
     assert not [v for v in report["violations"] if v["policy"].startswith(("aws-ec2", "aws-secretsmanager"))]
+
+
+@pytest.mark.parametrize("document, expected_kind, secret_fields", [
+    (CLEAN_EXPORT, "stack-export", {"prod-db": "masterPassword", "prod-api": "kmsKeyId",
+                                    "prod-node": "userData"}),
+    (PREVIEW, "preview", {"prod-db": "masterPassword"}),
+])
+def test_secret_wrapped_values_reach_the_rules_as_secrets(document, expected_kind,
+                                                          secret_fields):
+    kind, resources = resources_from_document(json.loads(document.read_text()))
+    assert kind == expected_kind
+    inputs = {resource["name"]: normalise(resource["inputs"]) for resource in resources}
+    for name, field in secret_fields.items():
+        assert inputs[name][field] is SECRET, (name, field)
 
 
 def test_urns_with_parent_type_chains_are_parsed(tmp_path):
