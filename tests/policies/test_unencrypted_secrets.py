@@ -48,6 +48,8 @@ PARAMETER = "aws:ssm/parameter:Parameter"
 
 @pytest.mark.parametrize("inputs", [
     {"name": "/chainlink/prod/log-level", "type": "String", "value": "info"},
+    {"name": "/app/proxy-bypass", "type": "String", "value": "10.0.0.0/8"},
+    {"name": "/app/compass", "type": "String", "value": "north"},
     {"name": "/chainlink/prod/api-password", "type": "SecureString", "value": secret("x" * 20)},
     {"name": "/chainlink/prod/db-password-arn", "type": "String", "value": "arn:aws:secretsmanager:..."},
     {"name": "/chainlink/prod/kms-key-id", "type": "String", "value": "1234abcd"},
@@ -62,6 +64,8 @@ def test_parameters_that_are_not_secret_or_are_secure_are_clean(inputs):
     {"name": "/chainlink/prod/keystore-passphrase", "type": "StringList", "value": "x"},
     {"name": "/chainlink/prod/explorer", "type": "String", "description": "Explorer API token", "value": "x"},
     {"name": "/chainlink/prod/signing-key", "type": "String", "value": "x"},
+    {"name": "/app/dbPass", "type": "String", "value": "x"},
+    {"name": "/app/DB_PASS", "type": "String", "value": "x"},
     {"type": "String", "value": "x"},  # autonamed from the resource name below
 ])
 def test_secret_parameters_stored_as_string_are_violations(inputs):

@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, Mapping
 
 DEFAULT_SECRET_NAME_PATTERNS = (
     r"passw(or)?d",
+    r"(?<!by)(?<!com)pass$",  # dbPass, DB_PASS; not bypass, compass
     r"passphrase",
     r"secret",
     r"token",
