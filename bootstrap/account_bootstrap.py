@@ -29,11 +29,32 @@ SESSION_SECONDS = 4 * 3600  # a first deployment with Aurora can outlast the 1 h
 # The AWS services the node stack deploys into, limited to the stack's region.
 NODE_STACK_SERVICES = ("ec2", "autoscaling", "elasticloadbalancing", "rds", "kms",
                        "secretsmanager", "logs", "cloudwatch", "sns", "dlm", "devops-guru")
+# AWS fixes these names for self-managed StackSets (DevOps Guru across accounts).
+STACKSET_ROLE_NAMES = ("AWSCloudFormationStackSetAdministrationRole",
+                       "AWSCloudFormationStackSetExecutionRole")
+# The node stack's bucket for the host agent (components/node.py), autonamed from this.
+HOST_FILES_BUCKET_PREFIX = "chainlink-node-host-files-"
+# Every role a deployment creates must carry this boundary. Its name is outside the
+# chainlink-* prefix deployments may edit, and a Deny guards it besides.
+BOUNDARY_POLICY_NAME = "ChainlinkWorkloadBoundary"
+# What the node stack's own roles (hosts, flow logs, snapshots, DevOps Guru StackSets)
+# may ever do, whatever policies a deployment attaches to them: no IAM, no other service.
+WORKLOAD_BOUNDARY_ACTIONS = (
+    "ec2:*", "autoscaling:Describe*", "autoscaling:SetInstanceHealth", "logs:*",
+    "cloudwatch:*", "ssm:*", "ssmmessages:*", "ec2messages:*",
+    "secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "kms:Decrypt",
+    "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
+    "kms:CreateGrant", "s3:GetObject", "sns:*", "devops-guru:*", "cloudformation:*",
+    "sts:AssumeRole", "iam:GetRole", "iam:CreateServiceLinkedRole", "tag:GetResources",
+)
+# Actions that give a role permissions: allowed only when the role carries the boundary.
+BOUNDED_ROLE_ACTIONS = ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy",
+                        "iam:PutRolePermissionsBoundary")
 WORKLOAD_IAM_ACTIONS = (
-    "iam:GetRole", "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole",
+    "iam:GetRole", "iam:DeleteRole", "iam:UpdateRole",
     "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
-    "iam:UntagRole", "iam:ListRoleTags", "iam:GetRolePolicy", "iam:PutRolePolicy",
-    "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:AttachRolePolicy",
+    "iam:UntagRole", "iam:ListRoleTags", "iam:GetRolePolicy",
+    "iam:DeleteRolePolicy", "iam:ListRolePolicies",
     "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
     "iam:GetInstanceProfile", "iam:CreateInstanceProfile", "iam:DeleteInstanceProfile",
     "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile",
@@ -142,9 +163,18 @@ def _assume_self(facts: AccountFacts, role_name: str) -> dict[str, Any]:
             "Action": "sts:AssumeRole", "Resource": facts.iam_arn(f"role/{role_name}")}
 
 
+def workload_boundary_policy() -> str:
+    return _document({"Sid": "WhatTheNodeStacksRolesMayEverDo", "Effect": "Allow",
+                      "Action": list(WORKLOAD_BOUNDARY_ACTIONS), "Resource": "*"})
+
+
 def deploy_policy(facts: AccountFacts, bucket_arn: str, key_arns: list[str]) -> str:
-    workload = [facts.iam_arn(f"{kind}/{WORKLOAD_IAM_PREFIX}*")
-                for kind in ("role", "instance-profile", "policy")]
+    workload_roles = [facts.iam_arn(f"role/{WORKLOAD_IAM_PREFIX}*"),
+                      *(facts.iam_arn(f"role/{name}") for name in STACKSET_ROLE_NAMES)]
+    workload = [*workload_roles, facts.iam_arn(f"instance-profile/{WORKLOAD_IAM_PREFIX}*"),
+                facts.iam_arn(f"policy/{WORKLOAD_IAM_PREFIX}*")]
+    boundary = facts.iam_arn(f"policy/{BOUNDARY_POLICY_NAME}")
+    host_files = facts.bucket_arn(f"{HOST_FILES_BUCKET_PREFIX}*")
     bootstrap_roles = [facts.iam_arn(f"role/{name}")
                        for name in (DEPLOY_ROLE_NAME, PREVIEW_ROLE_NAME)]
     return _document(
@@ -158,6 +188,13 @@ def deploy_policy(facts: AccountFacts, bucket_arn: str, key_arns: list[str]) -> 
          "Resource": "*"},
         {"Sid": "WorkloadRolesAndProfiles", "Effect": "Allow",
          "Action": list(WORKLOAD_IAM_ACTIONS), "Resource": workload},
+        {"Sid": "GiveWorkloadRolesPermissionsOnlyInsideTheBoundary", "Effect": "Allow",
+         "Action": list(BOUNDED_ROLE_ACTIONS), "Resource": workload_roles,
+         "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}},
+        {"Sid": "HostFilesBuckets", "Effect": "Allow",
+         "Action": ["s3:CreateBucket", "s3:DeleteBucket*", "s3:Get*", "s3:List*", "s3:Put*",
+                    "s3:DeleteObject*"],
+         "Resource": [host_files, f"{host_files}/*"]},
         {"Sid": "PassWorkloadRolesToTheirServices", "Effect": "Allow",
          "Action": "iam:PassRole", "Resource": workload[0],
          "Condition": {"StringEquals": {"iam:PassedToService": list(PASS_ROLE_SERVICES)}}},
@@ -170,6 +207,11 @@ def deploy_policy(facts: AccountFacts, bucket_arn: str, key_arns: list[str]) -> 
         _assume_self(facts, DEPLOY_ROLE_NAME),
         {"Sid": "NeverChangeTheBootstrapRoles", "Effect": "Deny",
          "Action": list(PROTECTED_IAM_ACTIONS), "Resource": bootstrap_roles},
+        {"Sid": "NeverLiftOrWidenTheBoundary", "Effect": "Deny",
+         "Action": ["iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion",
+                    "iam:DeletePolicy", "iam:DeletePolicyVersion",
+                    "iam:SetDefaultPolicyVersion"],
+         "Resource": [*workload_roles, boundary]},
         {"Sid": "NeverDisableTheStateOrSecretsKeys", "Effect": "Deny",
          "Action": list(PROTECTED_KMS_ACTIONS), "Resource": key_arns},
     )
@@ -199,6 +241,7 @@ class AccountBootstrap(pulumi.ComponentResource):
     deploy_role_arn: pulumi.Output[str]
     preview_role_arn: pulumi.Output[str]
     oidc_provider_arn: pulumi.Output[str]
+    permissions_boundary_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: AccountBootstrapArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -213,6 +256,10 @@ class AccountBootstrap(pulumi.ComponentResource):
         bucket, bucket_arn = self._state_bucket(facts, state_key)
         key_arns = pulumi.Output.all(state_key.arn, secrets_key.arn)
         provider_arn = self._oidc_provider_arn()
+        boundary = aws.iam.Policy(
+            f"{name}-workload-boundary", name=BOUNDARY_POLICY_NAME,
+            description="Permissions boundary of every role the node stack creates",
+            policy=workload_boundary_policy(), opts=self._child(protect=args.protect))
 
         trust_facts = pulumi.Output.all(facts, provider_arn)
         policy_facts = pulumi.Output.all(facts, bucket_arn, key_arns)
@@ -236,7 +283,9 @@ class AccountBootstrap(pulumi.ComponentResource):
         self.deploy_role_arn = deploy_role.arn
         self.preview_role_arn = preview_role.arn
         self.oidc_provider_arn = provider_arn
+        self.permissions_boundary_arn = boundary.arn
         self.register_outputs({
+            "permissions_boundary_arn": self.permissions_boundary_arn,
             "state_bucket_name": self.state_bucket_name, "backend_url": self.backend_url,
             "secrets_provider": self.secrets_provider,
             "deploy_role_arn": self.deploy_role_arn, "preview_role_arn": self.preview_role_arn,

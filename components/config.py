@@ -207,6 +207,13 @@ def parse_positive_amount(text: str) -> float:
     return float(text)
 
 
+def parse_policy_arn(text: str) -> str:
+    if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]+", text):
+        raise ValueError("expected an IAM policy ARN arn:aws:iam::<account>:policy/<name>, "
+                         f"or leave it unset, got {text!r}")
+    return text
+
+
 def parse_account_id(text: str) -> str:
     if not re.fullmatch(r"\d{12}", text):
         raise ValueError(f"expected a 12-digit AWS account id, got {text!r}")
@@ -375,6 +382,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("devOpsGuruEnabled", "devops_guru_enabled", "boolean",
             "Amazon DevOps Guru over this stack's resources, with its own SNS topic and key.",
             "true, false", parse_bool, default=False),
+    Setting("iamPermissionsBoundaryArn", "iam_permissions_boundary_arn", "string",
+            "Permissions boundary set on every IAM role the stack creates; the bootstrap "
+            "project's deployment role may create roles only inside it.", "IAM policy ARN",
+            parse_policy_arn, default=OPTIONAL),
     Setting("devOpsGuruAdministratorAccountId", "devops_guru_administrator_account_id",
             "string", "Account allowed to manage DevOps Guru through StackSets; unset means "
             "this account.", "12-digit account id", parse_account_id, default=OPTIONAL),
@@ -420,6 +431,7 @@ class StackConfig:
     log_retention_days: int
     min_gas_balance: float
     devops_guru_enabled: bool
+    iam_permissions_boundary_arn: str
     devops_guru_administrator_account_id: str
 
     @property

@@ -170,8 +170,10 @@ class OfflineMocks(pulumi.runtime.Mocks):
         elif resource_type == "aws:cloudwatch/logGroup:LogGroup":
             computed["arn"] = (f"arn:aws:logs:{self.region}:{self.account_id}"
                                f":log-group:{state['name']}")
-        elif resource_type in ("aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile"):
-            kind = "role" if resource_type.endswith("Role") else "instance-profile"
+        elif resource_type in ("aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile",
+                               "aws:iam/policy:Policy"):
+            kind = {"Role": "role", "InstanceProfile": "instance-profile",
+                    "Policy": "policy"}[resource_type.rsplit(":", 1)[1]]
             computed.update(arn=f"arn:aws:iam::{self.account_id}:{kind}/{state['name']}",
                             uniqueId=f"AROA{_short_hash(resource_id, length=16).upper()}")
         elif resource_type == "aws:cloudwatch/metricAlarm:MetricAlarm":

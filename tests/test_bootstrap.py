@@ -243,21 +243,26 @@ def test_deploy_policy_is_scoped_to_the_node_stacks_services_and_region(stack):
                      for resource in as_list(s["Resource"])]
     allowed_prefixes = tuple(f"arn:aws:iam::{account}:{kind}/chainlink-"
                              for kind in ("role", "instance-profile", "policy")) \
-        + (f"arn:aws:iam::{account}:role/aws-service-role/",)
+        + (f"arn:aws:iam::{account}:role/aws-service-role/",
+           f"arn:aws:iam::{account}:role/AWSCloudFormationStackSet")
     assert iam_resources and all(r.startswith(allowed_prefixes) for r in iam_resources)
 
     pass_role = statement(policy, "PassWorkloadRolesToTheirServices")
     assert "ec2.amazonaws.com" in pass_role["Condition"]["StringEquals"]["iam:PassedToService"]
 
-    s3_actions = {a for s in policy["Statement"] if s["Effect"] == "Allow"
-                  for a in as_list(s["Action"]) if a.startswith("s3:")}
-    assert s3_actions == {"s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning",
-                          "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
     s3_resources = {r for s in policy["Statement"] if s["Effect"] == "Allow"
                     and any(a.startswith("s3:") for a in as_list(s["Action"]))
                     for r in as_list(s["Resource"])}
+    # The state bucket, and the node stack's host-files bucket: nothing else in S3.
     assert s3_resources == {f"arn:aws:s3:::{bucket_name(stack)}",
-                            f"arn:aws:s3:::{bucket_name(stack)}/*"}
+                            f"arn:aws:s3:::{bucket_name(stack)}/*",
+                            "arn:aws:s3:::chainlink-node-host-files-*",
+                            "arn:aws:s3:::chainlink-node-host-files-*/*"}
+    state = {f"arn:aws:s3:::{bucket_name(stack)}", f"arn:aws:s3:::{bucket_name(stack)}/*"}
+    state_actions = {a for s in policy["Statement"] if s["Effect"] == "Allow"
+                     and state & set(as_list(s["Resource"])) for a in as_list(s["Action"])}
+    assert state_actions == {"s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning",
+                             "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -312,3 +317,36 @@ def test_bootstrap_passes_the_policy_pack_with_the_prod_config(stack):
     violations = evaluate(resources_document(run), config)
     mandatory = [v for v in violations if v["enforcementLevel"] == "mandatory"]
     assert mandatory == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_deployments_give_roles_permissions_only_inside_the_workload_boundary(stack):
+    run = bootstrap_run(stack)
+    account = ACCOUNTS[stack]
+    boundary_arn = f"arn:aws:iam::{account}:policy/ChainlinkWorkloadBoundary"
+    assert run.outputs["permissionsBoundaryArn"] == boundary_arn
+    (boundary,) = run.of_type("aws:iam/policy:Policy")
+    assert inputs(boundary)["name"] == "ChainlinkWorkloadBoundary"
+    allowed = {a for s in document(boundary, "policy")["Statement"] for a in as_list(s["Action"])}
+    assert not {"*", "iam:*", "iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy",
+                "organizations:*", "s3:*"} & allowed
+
+    policy = role_policy(run, "chainlink-node-deployer")
+    granting = {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"}
+    unconditioned = [s for s in policy["Statement"] if s["Effect"] == "Allow"
+                     and granting & set(as_list(s["Action"])) and "Condition" not in s]
+    assert unconditioned == []
+    bounded = statement(policy, "GiveWorkloadRolesPermissionsOnlyInsideTheBoundary")
+    assert granting <= set(bounded["Action"])
+    assert bounded["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
+    guard = statement(policy, "NeverLiftOrWidenTheBoundary")
+    assert guard["Effect"] == "Deny" and boundary_arn in guard["Resource"]
+    assert {"iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion"} <= set(guard["Action"])
+
+
+def test_the_node_stacks_name_the_boundary_the_bootstrap_creates():
+    from ops.stackfile import read_stack_file
+    for stack in STACKS:
+        config = read_stack_file(stack).config
+        assert config["chainlink-node-aws:iamPermissionsBoundaryArn"] == \
+            bootstrap_run(stack).outputs["permissionsBoundaryArn"]

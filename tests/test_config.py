@@ -80,6 +80,7 @@ REJECTIONS = [
     ("vpcCidrr", "10.0.0.0/16", "dev", "not a known setting"),
     ("backupCopyRegion", "Europe", "prod", "AWS region"),
     ("devOpsGuruAdministratorAccountId", "12345", "prod", "12-digit"),
+    ("iamPermissionsBoundaryArn", "ChainlinkWorkloadBoundary", "prod", "IAM policy ARN"),
     ("minGasBalance", "0", "dev", "positive decimal"),
     ("minGasBalance", "-1", "prod", "positive decimal"),
     ("minGasBalance", "1e3", "prod", "positive decimal"),
