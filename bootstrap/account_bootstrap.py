@@ -198,6 +198,13 @@ def deploy_policy(facts: AccountFacts, bucket_arn: str, key_arns: list[str]) -> 
         {"Sid": "PassWorkloadRolesToTheirServices", "Effect": "Allow",
          "Action": "iam:PassRole", "Resource": workload[0],
          "Condition": {"StringEquals": {"iam:PassedToService": list(PASS_ROLE_SERVICES)}}},
+        # A group launching through a service-linked role of its own (the data key admits
+        # only that one) needs the role passed to it.
+        {"Sid": "PassTheNodeGroupsAutoScalingRole", "Effect": "Allow",
+         "Action": "iam:PassRole",
+         "Resource": facts.iam_arn("role/aws-service-role/autoscaling.amazonaws.com/"
+                                   f"AWSServiceRoleForAutoScaling_{WORKLOAD_IAM_PREFIX}*"),
+         "Condition": {"StringEquals": {"iam:PassedToService": "autoscaling.amazonaws.com"}}},
         {"Sid": "ServiceLinkedRoles", "Effect": "Allow",
          "Action": "iam:CreateServiceLinkedRole",
          "Resource": facts.iam_arn("role/aws-service-role/*"),

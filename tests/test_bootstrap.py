@@ -249,6 +249,12 @@ def test_deploy_policy_is_scoped_to_the_node_stacks_services_and_region(stack):
 
     pass_role = statement(policy, "PassWorkloadRolesToTheirServices")
     assert "ec2.amazonaws.com" in pass_role["Condition"]["StringEquals"]["iam:PassedToService"]
+    group_role = statement(policy, "PassTheNodeGroupsAutoScalingRole")
+    assert group_role["Resource"] == (
+        f"arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/"
+        "AWSServiceRoleForAutoScaling_chainlink-*")
+    assert group_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "autoscaling.amazonaws.com"}}
 
     s3_resources = {r for s in policy["Statement"] if s["Effect"] == "Allow"
                     and any(a.startswith("s3:") for a in as_list(s["Action"]))
