@@ -27,10 +27,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from ops.stackfile import PROJECT_ROOT, StackFile
+from policies.rules.common.values import SECRET_SIGNATURE, SIGNATURE_KEY, is_secret_wire_value
 
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270"
-UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
@@ -57,13 +55,9 @@ class ProgramRun:
         return [resource for resource in self.resources if resource.type == resource_type]
 
 
-def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG_VALUE
-
-
 def unwrap_secrets(value: Any) -> Any:
     """The plain value, secrets revealed: for assertions on what the engine would store."""
-    if is_secret(value):
+    if is_secret_wire_value(value):
         return unwrap_secrets(value.get("value"))
     if isinstance(value, dict):
         return {key: unwrap_secrets(item) for key, item in value.items()}
@@ -300,7 +294,7 @@ async def _resolved_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
         plain = await output.future()
         secret = await output.is_secret()
         plain = json.loads(json.dumps(plain, default=str))
-        resolved[name] = ({SECRET_SIG_KEY: SECRET_SIG_VALUE, "value": plain}
+        resolved[name] = ({SIGNATURE_KEY: SECRET_SIGNATURE, "value": plain}
                           if secret else plain)
     return resolved
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.secrets import SecretsArgs
-from ops.offline import is_secret
+from policies.rules.common.values import is_secret_wire_value as is_secret
 from policies.engine import mask_secrets
 from tests.conftest import inputs_of
 from tests.test_database import account_of, key_arn_of
