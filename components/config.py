@@ -197,7 +197,7 @@ def parse_postgres_version(text: str) -> str:
     match = re.fullmatch(r"(\d+)(\.\d+)?", text.strip())
     if not match or int(match.group(1)) not in SUPPORTED_POSTGRES_MAJORS:
         raise ValueError("must be an Aurora PostgreSQL version the node supports "
-                         f"(major 14 to 17, such as 16.6), got {text!r}")
+                         f"(major 14 to 17, such as 16.11), got {text!r}")
     return text.strip()
 
 
@@ -357,8 +357,8 @@ SETTINGS: tuple[Setting, ...] = (
             parse_db_instance_class,
             default=_per_environment("db.t4g.medium", "db.r6g.large")),
     Setting("dbEngineVersion", "db_engine_version", "string",
-            "Aurora PostgreSQL engine version.", "major 14 to 17, such as 16.6",
-            parse_postgres_version, default="16.6"),
+            "Aurora PostgreSQL engine version.", "major 14 to 17, such as 16.11",
+            parse_postgres_version, default="16.11"),
     Setting("dbPort", "db_port", "integer", "Port the database listens on.",
             "1150 to 65535", int_between(1150, 65535), default=5432),
     Setting("hostSnapshotRetentionDays", "host_snapshot_retention_days", "integer",
