@@ -48,7 +48,9 @@ network = Network(NAME, NetworkArgs(
     nat_gateway_strategy=config.nat_gateway_strategy,
     interface_endpoints=config.interface_endpoints,
     flow_log_retention_days=config.log_retention_days,
-    flow_log_kms_key_arn=encryption.telemetry_key_arn))
+    flow_log_kms_key_arn=encryption.telemetry_key_arn,
+    instance_types=[config.node_instance_type,
+                    *([config.bastion_instance_type] if config.bastion_enabled else [])]))
 
 if config.bastion_enabled:
     bastion = Bastion(NAME + "-bastion", BastionArgs(
