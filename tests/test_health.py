@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ops.health import check_node
+from ops.lib.node_health import check_node
 from tests.conftest import run_ops
 
 

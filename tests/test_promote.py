@@ -5,15 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import sys
 import types
 from pathlib import Path
 
 import pytest
 
 from ops.__main__ import main
-from ops.stackfile import PROJECT_ROOT
-from ops.versions import VersionPin
+from ops.lib import node_health
+from ops.lib.stackfile import PROJECT_ROOT
+from ops.lib.versions import VersionPin
 from tests.conftest import run_ops
 
 KEY = "chainlink-node-aws:chainlinkVersion"
@@ -289,20 +289,15 @@ def test_bad_arguments_exit_2(project, capsys, argv, message):
 
 @pytest.fixture
 def fake_health(monkeypatch):
-    """Stands in for ops.health (another command) and records how it was called."""
-    module = types.ModuleType("ops.health")
-    module.calls = []
-    module.result = 0
+    """Stands in for the node-health library and records how it was called."""
+    fake = types.SimpleNamespace(calls=[], result=0)
 
     def check_node(url: str, timeout: float) -> int:
-        module.calls.append((url, timeout))
-        return module.result
+        fake.calls.append((url, timeout))
+        return fake.result
 
-    module.check_node = check_node
-    monkeypatch.setitem(sys.modules, "ops.health", module)
-    import ops
-    monkeypatch.setattr(ops, "health", module, raising=False)
-    return module
+    monkeypatch.setattr(node_health, "check_node", check_node)
+    return fake
 
 
 def test_healthy_source_node_lets_the_promotion_through(project, capsys, fake_health):
@@ -328,12 +323,3 @@ def test_nothing_to_promote_needs_no_health_check(project, capsys, fake_health):
     code, out, _ = promote(project, capsys, "--health-url", "https://dev.example.com")
     assert code == 0 and out.startswith("nothing to promote")
     assert fake_health.calls == []
-
-
-def test_health_gate_without_the_health_command_exits_2(project, capsys, monkeypatch):
-    import ops
-    monkeypatch.delattr(ops, "health", raising=False)
-    monkeypatch.setitem(sys.modules, "ops.health", None)  # makes the import fail
-    given_versions(project, dev="2.30.0")
-    line = refusal(project, capsys, "--health-url", "https://dev.example.com", exit_code=2)
-    assert "needs `ops health`" in line

@@ -24,10 +24,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from components.config import namespaced
-from ops.errors import EXIT_FAILED, EXIT_OK, OpsError
-from ops.report import write_text_atomically
-from ops.stackfile import PROJECT_ROOT, StackFile, read_stack_file
-from ops.versions import VersionPin
+from ops.lib import node_health
+from ops.lib.errors import EXIT_FAILED, EXIT_OK, OpsError
+from ops.lib.report import write_text_atomically
+from ops.lib.stackfile import PROJECT_ROOT, StackFile, read_stack_file
+from ops.lib.versions import VersionPin
 
 PROMOTABLE_KEYS = (namespaced("chainlinkVersion"),)
 DEFAULT_HEALTH_TIMEOUT = 10.0
@@ -180,12 +181,7 @@ def diff_lines(original: str, edited: str, file_name: str) -> list[str]:
 # --- the health gate ---
 
 def require_healthy_source(url: str, timeout: float, source_name: str) -> None:
-    try:
-        from ops import health  # another command; imported only when the gate is asked for
-    except ImportError:
-        raise OpsError("--health-url needs `ops health` (ops/health.py), which this "
-                       "checkout does not have") from None
-    status = health.check_node(url, timeout)
+    status = node_health.check_node(url, timeout)
     if status != EXIT_OK:
         raise OpsError(f"health gate failed: the {source_name} node at {url} is not healthy "
                        f"(ops health exit {status}); nothing promoted", EXIT_FAILED)

@@ -1,22 +1,12 @@
-"""`python -m ops health URL [--json] [--timeout SECONDS]`: is the node ready and healthy?
+"""Asking a Chainlink node whether it is ready and healthy: shared by `ops health` and
+`ops promote --health-url`.
 
-URL is the node's base address (`http://10.0.1.23:6688` on the host network, or the load
-balancer's `https://...`). Asks `/readyz` and `/health` and prints a table of the
-node's checks. The body decides, not the status code: current nodes answer 207 when a
-check fails (older ones 503), and 204 from `/health` while start-up migrations run.
-
-Exit 0: ready and every check passing. 1: not ready, migrating, or a check failing.
-2: unreachable, timed out, a bad URL, or an answer that is not the node's.
-
-`--json` prints one object instead of the table:
-  {"url", "ready", "migrating", "healthy", "checks": [{"name", "status", "output"}],
-   "failing": [names], "exitCode"}
-or, with exit code 2, {"url", "error", "exitCode"}.
+The body decides, not the status code: current nodes answer 207 when a check fails (older
+ones 503), and 204 from `/health` while start-up migrations run.
 """
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import socket
@@ -28,7 +18,7 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from ops.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 READY_PATH = "/readyz"
 HEALTH_PATH = "/health"
@@ -243,30 +233,3 @@ def check_node(url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS, *, as_json: b
     else:
         print("\n".join(report_lines(report)), file=out)
     return report.exit_code
-
-
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= 300:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 and at most "
-                                         f"300, got {text!r}")
-    return value
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "health", help="ask a node's /readyz and /health and judge the answer",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("url", metavar="URL", help="the node's base URL")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT_SECONDS,
-                        metavar="SECONDS",
-                        help=f"per request (default {DEFAULT_TIMEOUT_SECONDS:g})")
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    return check_node(args.url, args.timeout, as_json=args.json)
