@@ -5,11 +5,13 @@ balancer's `https://...`). Asks `/readyz` and `/health` and prints a table of th
 node's checks. The body decides, not the status code: current nodes answer 207 when a
 check fails (older ones 503), and 204 from `/health` while start-up migrations run.
 
-Exit 0: ready and every check passing. 1: not ready, migrating, or a check failing.
-2: unreachable, timed out, a bad URL, or an answer that is not the node's.
+Exit 0: ready and every check passing. 1: not ready, starting/migrating (/health 204,
+whatever /readyz answers), or a check failing. 2: unreachable, timed out (the timeout
+bounds each whole request), a bad URL, or an answer that is not the node's (including one
+larger than 1 MiB).
 
 `--json` prints one object instead of the table:
-  {"url", "ready", "migrating", "healthy", "checks": [{"name", "status", "output"}],
+  {"url", "state", "ready", "migrating", "healthy", "checks": [{"name", "status", "output"}],
    "failing": [names], "exitCode"}
 or, with exit code 2, {"url", "error", "exitCode"}.
 """
