@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ops import agent, audit, health, preview, prometheus, promote, verify_backups
-from ops.errors import EXIT_BAD_INPUT, OpsError
+from ops import agent
+from ops.commands import audit, health, preview, prometheus, promote, verify_backups
+from ops.lib.errors import EXIT_BAD_INPUT, OpsError
 
 COMMANDS = (preview, audit, promote, health, prometheus, verify_backups, agent)
 

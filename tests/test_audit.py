@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ops import audit
-from ops.audit import resources_from_document
+from ops.commands import audit
+from ops.commands.audit import resources_from_document
 from policies.engine import normalise
 from policies.rules.common.values import SECRET
 

@@ -6,7 +6,7 @@ import pytest
 
 from components.config import (SETTINGS, ConfigError, SecretValue, namespaced,
                                parse_stack_config)
-from ops.stackfile import read_stack_file
+from ops.lib.stackfile import read_stack_file
 
 SECRET_KEYS = {"apiPassword", "keystorePassword", "rpcHttpUrl", "rpcWsUrl"}
 
@@ -211,7 +211,7 @@ def test_environment_defaults_differ_where_they_should():
 
 
 def test_every_setting_is_documented_in_the_readme():
-    from ops.stackfile import PROJECT_ROOT
+    from ops.lib.stackfile import PROJECT_ROOT
     readme = (PROJECT_ROOT / "README.md").read_text()
     missing = [s.key for s in SETTINGS if f"| `{s.key}` |" not in readme]
     assert missing == []

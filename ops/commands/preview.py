@@ -15,10 +15,10 @@ from typing import Any
 import pulumi
 
 from components.config import ConfigError, NAMESPACE, parse_stack_config, split_namespace
-from ops.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
-from ops.offline import ProgramRun, run_program
-from ops.report import resource_tree_lines, write_json_atomically
-from ops.stackfile import PROJECT_ROOT, StackFile, account_pinning_problem, read_stack_file
+from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
+from ops.lib.offline import ProgramRun, run_program
+from ops.lib.report import resource_tree_lines, write_json_atomically
+from ops.lib.stackfile import PROJECT_ROOT, StackFile, account_pinning_problem, read_stack_file
 from policies.engine import evaluate, format_report, has_mandatory, load_policy_config, mask_secrets
 
 POLICY_CONFIG_DIR = PROJECT_ROOT / "policies" / "config"

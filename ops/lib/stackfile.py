@@ -12,9 +12,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from components.config import SETTINGS_BY_KEY, split_namespace, NAMESPACE
-from ops.errors import OpsError
+from ops.lib.errors import OpsError
+from ops.lib.paths import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GENERIC_SECRET_PLACEHOLDER = "offline-preview-secret-value"
 
 

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from ops.errors import OpsError
+from ops.lib.errors import OpsError
 
 
 def write_text_atomically(path: Path, text: str) -> None:
