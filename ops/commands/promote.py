@@ -29,7 +29,7 @@ from components.config import namespaced
 from ops.lib import node_health
 from ops.lib.errors import EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.report import write_text_atomically
-from ops.lib.stackfile import PROJECT_ROOT, StackFile, read_stack_file
+from ops.lib.stackfile import PROJECT_ROOT, StackFile, read_bounded_text, read_stack_file
 from ops.lib.versions import VersionPin
 
 PROMOTABLE_KEYS = (namespaced("chainlinkVersion"),)
@@ -232,7 +232,7 @@ def promote(source_stack: str, target_stack: str, project_dir: Path, *, dry_run:
               f"{source.path.name}")
         return EXIT_OK
 
-    original = target.path.read_text(encoding="utf-8")
+    original = read_bounded_text(target.path)
     edited = edited_stack_text(original, changes, target_name)
     if health_url:
         require_healthy_source(health_url, health_timeout, source_stack)
