@@ -157,7 +157,26 @@ def project_name(root: Path = PROJECT_ROOT) -> str:
     return document["name"]
 
 
+# The Pulumi CLI's rule for a stack's own name (the part after org/project/).
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def known_stacks(root: Path = PROJECT_ROOT) -> list[str]:
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+
+
+def require_stack_name(stack: str, option: str = "--stack", root: Path = PROJECT_ROOT) -> None:
+    """A stack name, not a path: `../dev` or `Pulumi.dev.yaml` would name another file."""
+    file_name = stack.startswith("Pulumi.") and stack.endswith(".yaml")
+    if not STACK_NAME.fullmatch(stack) or stack in (".", "..") or file_name:
+        hint = stack.rpartition("/")[2].removeprefix("Pulumi.").removesuffix(".yaml")
+        raise OpsError(f"{option} {stack!r} is not a stack name (letters, digits, . _ -); "
+                       f"give the name only, such as {hint or 'dev'!r}; stacks here: "
+                       + (", ".join(known_stacks(root)) or "none"))
+
+
 def stack_file_path(stack: str, root: Path = PROJECT_ROOT) -> Path:
+    require_stack_name(stack, root=root)
     return root / f"Pulumi.{stack}.yaml"
 
 
@@ -183,9 +202,8 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
     placeholders that pass validation and stay marked secret."""
     path = stack_file_path(stack, root)
     if not path.exists():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise OpsError(f"no stack file {path.name} for stack {stack!r}; known stacks: "
-                       + (", ".join(known) or "none"))
+                       + (", ".join(known_stacks(root)) or "none"))
     document = _load_yaml(path) or {}
     if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
         raise OpsError(f"{path.name} must be a mapping with a `config:` mapping")
