@@ -20,7 +20,7 @@ test: $(VENV)/.installed
 	$(PY) -m pytest -q tests
 
 lint: $(VENV)/.installed
-	$(PY) -m compileall -q __main__.py components ops policies bootstrap tests
+	$(PY) -m compileall -q __main__.py components stack_config ops policies bootstrap tests
 	@if command -v shellcheck >/dev/null; then shellcheck .ci/run components/host/bootstrap.sh; fi
 
 clean:

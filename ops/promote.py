@@ -23,7 +23,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from components.config import namespaced
+from stack_config import namespaced
 from ops.errors import EXIT_FAILED, EXIT_OK, OpsError
 from ops.report import write_text_atomically
 from ops.stackfile import PROJECT_ROOT, StackFile, read_stack_file
