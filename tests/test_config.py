@@ -6,7 +6,7 @@ import pytest
 
 from stack_config import (SETTINGS, ConfigError, SecretValue, own_keys,
                                parse_stack_config)
-from ops.stackfile import read_stack_file
+from ops.lib.stackfile import read_stack_file
 
 SECRET_KEYS = {"apiPassword", "keystorePassword", "rpcHttpUrl", "rpcWsUrl"}
 

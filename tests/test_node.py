@@ -11,7 +11,7 @@ import pytest
 
 from components.node import failover_table
 from components.host import chainlink_agent as agent
-from ops.stackfile import PROJECT_ROOT
+from ops.lib.stackfile import PROJECT_ROOT
 from tests.conftest import inputs_of, run_ops
 
 STACKS = ["dev", "prod"]

@@ -255,3 +255,11 @@ def test_readme_documents_every_rule_and_config_key():
         assert f"`{rule.name}`" in readme
         for key in rule.config_schema:
             assert f"`{key}`" in readme, key
+
+
+def test_normalise_unwraps_secrets_whose_plaintext_is_on_hand_as_the_engine_does():
+    from policies.rules.common.values import SECRET, UNKNOWN as UNKNOWN_MARKER, normalise
+    show_secrets = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                    "plaintext": '{"a": [1, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"]}'}
+    assert normalise({"mock": secret("x"), "export": show_secrets, "cipher": encrypted_secret()}) == {
+        "mock": "x", "export": {"a": [1, UNKNOWN_MARKER]}, "cipher": SECRET}

@@ -139,9 +139,14 @@ def test_our_node_host_cloud_config_is_clean():
     assert ec2_findings(b64(node_host_cloud_config())) == []
 
 
-@pytest.mark.parametrize("user_data", [secret(b64(ROOT_RUN)), encrypted_secret(), UNKNOWN, None])
-def test_secret_unknown_or_absent_user_data_cannot_be_judged(user_data):
+@pytest.mark.parametrize("user_data", [encrypted_secret(), UNKNOWN, None])
+def test_encrypted_unknown_or_absent_user_data_cannot_be_judged(user_data):
     assert ec2_findings(user_data) == []
+
+
+def test_secret_wrapped_user_data_with_plaintext_is_judged_as_the_engine_judges_it():
+    """The engine's policy SDK unwraps secrets; a wrapper with the plaintext on hand is no excuse."""
+    assert ec2_findings(secret(b64(ROOT_RUN))) == ec2_findings(b64(ROOT_RUN)) != []
 
 
 # --- ECS ---------------------------------------------------------------------------

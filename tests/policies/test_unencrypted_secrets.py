@@ -74,10 +74,18 @@ def test_secret_parameters_stored_as_string_are_violations(inputs):
     assert len(findings) == 1 and "holds a secret by its name or description" in findings[0]
 
 
-def test_a_pulumi_secret_value_in_a_plain_string_parameter_is_a_violation():
-    parameter = resource(PARAMETER, {"name": "/chainlink/prod/node-settings", "type": "String", "value": secret("x")})
+@pytest.mark.parametrize("value", [secret('{"chain": 1, "logLevel": "info"}'), encrypted_secret(), "10.0.0.0/8"])
+def test_a_harmless_string_parameter_passes_whether_or_not_the_wire_wraps_it(value):
+    """pulumi-aws marks every parameter value secret on the wire: the wrapper is no evidence."""
+    parameter = resource(PARAMETER, {"name": "/chainlink/prod/node-settings", "type": "String", "value": value})
+    assert messages([parameter], SSM_RULE) == []
+
+
+@pytest.mark.parametrize("value", ["AKIAABCDEFGHIJKLMNOP", secret("AKIAABCDEFGHIJKLMNOP")])
+def test_a_recognisable_secret_value_in_a_string_parameter_is_a_violation(value):
+    parameter = resource(PARAMETER, {"name": "/chainlink/prod/node-settings", "type": "String", "value": value})
     assert messages([parameter], SSM_RULE) == [
-        "parameter '/chainlink/prod/node-settings' has a Pulumi secret as its value but is stored as String"
+        "parameter '/chainlink/prod/node-settings' holds an AWS access key id but is stored as String"
     ]
 
 
@@ -227,9 +235,13 @@ def test_our_node_host_cloud_config_has_no_plaintext_secret():
     assert user_data_findings(b64(node_host_cloud_config())) == []
 
 
-def test_secret_user_data_cannot_be_scanned():
-    assert user_data_findings(secret(b64(f"DB_PASSWORD={LEAKED}"))) == []
+def test_encrypted_user_data_cannot_be_scanned():
     assert user_data_findings(encrypted_secret()) == []
+
+
+def test_secret_wrapped_user_data_is_scanned_as_the_engine_scans_it():
+    """User data is readable by anyone with ec2:DescribeInstanceAttribute, wrapped or not."""
+    assert user_data_findings(secret(b64(f"DB_PASSWORD={LEAKED}"))) == ["user data contains a literal value for DB_PASSWORD"]
 
 
 # --- plaintext secrets in ECS environment ------------------------------------------

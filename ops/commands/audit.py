@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ops.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
-from ops.report import write_json_atomically
+from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
+from ops.lib.paths import PROJECT_ROOT
+from ops.lib.report import write_json_atomically
 from policies.engine import evaluate, format_report, has_mandatory, load_policy_config, parse_urn
 
-DEFAULT_POLICY_CONFIG = Path(__file__).resolve().parent.parent / "policies" / "config" / "prod.json"
+DEFAULT_POLICY_CONFIG = PROJECT_ROOT / "policies" / "config" / "prod.json"
 STACK_EXPORT, PREVIEW = "stack-export", "preview"
 SUPPORTED_EXPORT_VERSION = 3
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             report = {"document": args.file, "kind": kind, "resources": len(resources), "violations": violations}
             write_json_atomically(Path(args.json_report), report)
     except OpsError as problem:
-        print(f"ops audit: {problem}", file=sys.stderr)
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"Audited {len(resources)} resources from {args.file} ({kind}) with {config.source}.")
     print(format_report(violations))

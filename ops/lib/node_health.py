@@ -1,41 +1,35 @@
-"""`python -m ops health URL [--json] [--timeout SECONDS]`: is the node ready and healthy?
+"""Asking a Chainlink node whether it is ready and healthy: shared by `ops health` and
+`ops promote --health-url`.
 
-URL is the node's base address (`http://10.0.1.23:6688` on the host network, or the load
-balancer's `https://...`). Asks `/readyz` and `/health` and prints a table of the
-node's checks. The body decides, not the status code: current nodes answer 207 when a
-check fails (older ones 503), and 204 from `/health` while start-up migrations run.
-
-Exit 0: ready and every check passing. 1: not ready, migrating, or a check failing.
-2: unreachable, timed out, a bad URL, or an answer that is not the node's.
-
-`--json` prints one object instead of the table:
-  {"url", "ready", "migrating", "healthy", "checks": [{"name", "status", "output"}],
-   "failing": [names], "exitCode"}
-or, with exit code 2, {"url", "error", "exitCode"}.
+The body decides, not the status code: current nodes answer 207 when a check fails (older
+ones 503), and 204 from `/health` while start-up migrations run.
 """
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import socket
 import ssl
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from ops.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 READY_PATH = "/readyz"
 HEALTH_PATH = "/health"
 DEFAULT_TIMEOUT_SECONDS = 10.0
 # A node's /health is a few KiB; anything much larger is not the node.
 MAX_BODY_BYTES = 1 << 20
+# During its version check and migrations the node serves only /health, with 204;
+# /readyz is then 404 (or 503 on older nodes).
 MIGRATING = 204
+STARTING = "starting/migrating"
 
 
 class Unusable(Exception):
@@ -85,6 +79,15 @@ class Report:
     @property
     def exit_code(self) -> int:
         return EXIT_OK if self.ready and self.healthy else EXIT_FAILED
+
+    @property
+    def state(self) -> str:
+        """One word for the verdict: ready, starting/migrating, unhealthy or not ready."""
+        if self.migrating:
+            return STARTING
+        if self.failing:
+            return "unhealthy"
+        return "ready" if self.ready else "not ready"
 
 
 def split_url(url: str) -> urllib.parse.SplitResult:
@@ -136,22 +139,58 @@ def _unreachable(url: str, timeout: float, error: BaseException) -> Unusable:
     return Unusable(f"cannot reach {url}: {reason}; check the URL and the network path")
 
 
-def fetch(url: str, timeout: float) -> Answer:
-    """GET url, following redirects and verifying TLS; an HTTP error status is an answer
-    like any other, only a failure to get one raises."""
+def _read_body(response: http.client.HTTPResponse | urllib.error.HTTPError, url: str) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Unusable(f"{url} announced a {int(declared):,}-byte answer, more than the "
+                       f"{MAX_BODY_BYTES:,} bytes a node's answer takes; is this the node's "
+                       "base URL?")
+    body = response.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise Unusable(f"{url} answered with more than {MAX_BODY_BYTES:,} bytes, more than a "
+                       "node's answer takes; is this the node's base URL?")
+    return body
+
+
+def _fetch_now(url: str, timeout: float) -> Answer:
     request = urllib.request.Request(url, headers={
         "Accept": "application/json", "User-Agent": "chainlink-node-aws-ops-health"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return Answer(response.status, response.read(MAX_BODY_BYTES))
+            return Answer(response.status, _read_body(response, url))
     except urllib.error.HTTPError as error:
         with error:
             try:
-                return Answer(error.code, error.read(MAX_BODY_BYTES))
+                return Answer(error.code, _read_body(error, url))
             except (OSError, http.client.HTTPException) as read_error:
                 raise _unreachable(url, timeout, read_error) from None
     except (OSError, http.client.HTTPException) as error:
         raise _unreachable(url, timeout, error) from None
+
+
+def fetch(url: str, timeout: float) -> Answer:
+    """GET url, following redirects and verifying TLS; an HTTP error status is an answer
+    like any other, only a failure to get one raises.
+
+    `timeout` bounds the whole request: the socket timeout alone restarts with every byte,
+    so a server trickling its headers or body would hold the check forever.
+    """
+    outcome: list[Answer | BaseException] = []
+
+    def attempt() -> None:
+        try:
+            outcome.append(_fetch_now(url, timeout))
+        except BaseException as error:  # handed to the caller's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=attempt, name="ops-health-fetch", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise _unreachable(url, timeout, TimeoutError())
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def parse_checks(url: str, answer: Answer) -> tuple[Check, ...]:
@@ -162,8 +201,10 @@ def parse_checks(url: str, answer: Answer) -> tuple[Check, ...]:
                         f"checks ({detail}); is this the node's base URL?")
     try:
         document = json.loads(answer.body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, ValueError):  # ValueError: not JSON, or a number too long
         raise not_the_node("the body is not JSON") from None
+    except RecursionError:
+        raise not_the_node("the JSON is nested too deeply") from None
     data = document.get("data") if isinstance(document, dict) else None
     if not isinstance(data, list):
         raise not_the_node('no "data" list')
@@ -182,12 +223,12 @@ def parse_checks(url: str, answer: Answer) -> tuple[Check, ...]:
 def ask_node(url: str, timeout: float) -> Report:
     base = base_url(url)
     ready = fetch(base + READY_PATH, timeout)
-    if ready.status not in (200, 503):
-        raise Unusable(f"{base + READY_PATH} answered {ready.status}, not 200 or 503; "
-                       "is this the node's base URL?")
     health = fetch(base + HEALTH_PATH, timeout)
     if health.status == MIGRATING:
         return Report(base, ready.status, health.status, ())
+    if ready.status not in (200, 503):
+        raise Unusable(f"{base + READY_PATH} answered {ready.status}, not 200 or 503; "
+                       "is this the node's base URL?")
     if health.status not in (200, 207, 503):
         raise Unusable(f"{base + HEALTH_PATH} answered {health.status}, not 200, 207 or "
                        "503; is this the node's base URL?")
@@ -201,7 +242,8 @@ def _one_line(text: str) -> str:
 def report_lines(report: Report) -> list[str]:
     ready = "yes" if report.ready else "no"
     if report.migrating:
-        health = "database migrations still running"
+        health = (f"{STARTING}: only {HEALTH_PATH} answers while the node checks its "
+                  "version and runs database migrations")
     elif report.failing:
         health = f"{len(report.failing)} of {len(report.checks)} checks failing"
     else:
@@ -219,7 +261,8 @@ def report_lines(report: Report) -> list[str]:
 
 
 def report_document(report: Report) -> dict[str, Any]:
-    return {"url": report.url, "ready": report.ready, "migrating": report.migrating,
+    return {"url": report.url, "state": report.state, "ready": report.ready,
+            "migrating": report.migrating,
             "healthy": report.healthy, "checks": [asdict(check) for check in report.checks],
             "failing": [check.name for check in report.failing],
             "exitCode": report.exit_code}
@@ -243,30 +286,3 @@ def check_node(url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS, *, as_json: b
     else:
         print("\n".join(report_lines(report)), file=out)
     return report.exit_code
-
-
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= 300:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 and at most "
-                                         f"300, got {text!r}")
-    return value
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "health", help="ask a node's /readyz and /health and judge the answer",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("url", metavar="URL", help="the node's base URL")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT_SECONDS,
-                        metavar="SECONDS",
-                        help=f"per request (default {DEFAULT_TIMEOUT_SECONDS:g})")
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    return check_node(args.url, args.timeout, as_json=args.json)

@@ -26,7 +26,8 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from ops.stackfile import PROJECT_ROOT, StackFile
+from ops.lib.paths import PROJECT_ROOT
+from ops.lib.stackfile import StackFile
 from policies.rules.common.values import SECRET_SIGNATURE, SIGNATURE_KEY, is_secret_wire_value
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -99,7 +100,7 @@ class OfflineMocks(pulumi.runtime.Mocks):
         if answer is None:
             raise NotImplementedError(
                 f"the offline preview has no answer for invoke {args.token}; "
-                "add one to OfflineMocks in ops/offline.py")
+                "add one to OfflineMocks in ops/lib/offline.py")
         return answer(args.args)
 
     def _invoke_answers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from components.prometheus import operator_scrape_config
-from ops.errors import EXIT_OK
-from ops.report import write_text_atomically
-from ops.stackfile import read_stack_file
+from ops.lib.errors import EXIT_OK
+from ops.lib.report import write_text_atomically
+from ops.lib.stackfile import read_stack_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -23,8 +23,8 @@ from botocore.exceptions import (BotoCoreError, ClientError, EndpointConnectionE
 
 from stack_config import PROD_MIN_BACKUP_RETENTION_DAYS, SETTINGS_BY_KEY, namespaced
 from components.tags import BACKUP_TAG_KEY, BACKUP_TAG_VALUE, STACK_TAG_KEY
-from ops.errors import EXIT_FAILED, EXIT_OK, OpsError
-from ops.stackfile import read_stack_file
+from ops.lib.errors import EXIT_FAILED, EXIT_OK, OpsError
+from ops.lib.stackfile import read_stack_file
 
 PASS, FAIL, NOT_CHECKED = "PASS", "FAIL", "NOT CHECKED"
 ENGINE = "aurora-postgresql"

@@ -4,11 +4,13 @@ Copies the promotable settings (chainlinkVersion) from the source stack file int
 target stack file in place: comments, key order, quoting and `secure:` values stay as
 they are; only the promoted lines change. Prints the change as a diff.
 
-Refuses (exit 1, nothing written) a downgrade, a version that is not a pin, a failed
-health gate (`--health-url`), and a switch between a release and an image digest unless
+Refuses (exit 1, nothing written) a downgrade, a version that is not a pin, a source node
+that `ops health` does not find ready (`--health-url`: not ready, starting/migrating or a
+check failing), and a switch between a release and an image digest unless
 `--allow-digest` is given: a digest cannot be ordered against anything, so going from one
 digest to a different one is allowed and said so. Exit 0 when promoted or nothing to
-promote; 2 on bad arguments, a missing stack file or invalid YAML.
+promote; 2 on bad arguments (a --health-url that cannot be a node's), a missing stack
+file, invalid YAML, or a health URL that does not answer as a node (as `ops health`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,14 +25,15 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from stack_config import namespaced
-from ops.errors import EXIT_FAILED, EXIT_OK, OpsError
-from ops.report import write_text_atomically
-from ops.stackfile import PROJECT_ROOT, StackFile, read_stack_file
-from ops.versions import VersionPin
+from ops.lib import node_health
+from ops.lib.errors import EXIT_FAILED, EXIT_OK, OpsError
+from ops.lib.report import write_text_atomically
+from ops.lib.stackfile import (PROJECT_ROOT, StackFile, read_bounded_text, read_stack_file,
+                                require_stack_name)
+from ops.lib.versions import VersionPin
 
 PROMOTABLE_KEYS = (namespaced("chainlinkVersion"),)
 DEFAULT_HEALTH_TIMEOUT = 10.0
-_STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -179,34 +181,41 @@ def diff_lines(original: str, edited: str, file_name: str) -> list[str]:
 
 # --- the health gate ---
 
-def require_healthy_source(url: str, timeout: float, source_name: str) -> None:
+def require_usable_health_url(url: str) -> None:
+    """A URL that cannot be the node's is a bad argument: said before anything else."""
     try:
-        from ops import health  # another command; imported only when the gate is asked for
-    except ImportError:
-        raise OpsError("--health-url needs `ops health` (ops/health.py), which this "
-                       "checkout does not have") from None
-    status = health.check_node(url, timeout)
-    if status != EXIT_OK:
-        raise OpsError(f"health gate failed: the {source_name} node at {url} is not healthy "
-                       f"(ops health exit {status}); nothing promoted", EXIT_FAILED)
+        node_health.base_url(url)
+    except node_health.Unusable as problem:
+        raise OpsError(f"--health-url: {problem}") from None
+
+
+def require_healthy_source(url: str, timeout: float, source_name: str) -> None:
+    """The same verdict and exit code as `ops health URL`; the promotion waits for 0."""
+    try:
+        report = node_health.ask_node(url, timeout)
+    except node_health.Unusable as problem:
+        raise OpsError(f"health gate: {problem}; nothing promoted") from None
+    if report.exit_code != EXIT_OK:
+        print("\n".join(node_health.report_lines(report)))
+        raise OpsError(f"health gate failed: the {source_name} node at {report.url} is "
+                       f"{report.state}; nothing promoted", EXIT_FAILED)
+    print(f"health gate: the {source_name} node at {report.url} is ready, "
+          f"all {len(report.checks)} checks passing")
 
 
 # --- the command ---
 
-def _require_stack_name(name: str, option: str) -> None:
-    if not _STACK_NAME.fullmatch(name):
-        raise OpsError(f"{option} {name!r} is not a stack name (letters, digits, . _ -)")
-
-
 def promote(source_stack: str, target_stack: str, project_dir: Path, *, dry_run: bool = False,
             allow_digest: bool = False, health_url: str | None = None,
             health_timeout: float = DEFAULT_HEALTH_TIMEOUT) -> int:
-    _require_stack_name(source_stack, "--from")
-    _require_stack_name(target_stack, "--to")
+    require_stack_name(source_stack, "--from", project_dir)
+    require_stack_name(target_stack, "--to", project_dir)
     if health_timeout <= 0:
         raise OpsError(f"--health-timeout must be positive, got {health_timeout}")
     if source_stack == target_stack:
         raise OpsError(f"--from and --to are both {source_stack!r}; promote between two stacks")
+    if health_url:
+        require_usable_health_url(health_url)
     source = read_stack_file(source_stack, project_dir)
     target = read_stack_file(target_stack, project_dir)
     target_name = target.path.name
@@ -217,16 +226,15 @@ def promote(source_stack: str, target_stack: str, project_dir: Path, *, dry_run:
               f"{source.path.name}")
         return EXIT_OK
 
-    original = target.path.read_text(encoding="utf-8")
+    original = read_bounded_text(target.path)
     edited = edited_stack_text(original, changes, target_name)
+    if health_url:
+        require_healthy_source(health_url, health_timeout, source_stack)
     print(f"promote {source_stack} -> {target_stack}:")
     for change in changes:
         print(f"  {change.summary()}")
     for line in diff_lines(original, edited, target_name):
         print(line)
-
-    if health_url:
-        require_healthy_source(health_url, health_timeout, source_stack)
     if dry_run:
         print(f"dry run: {target_name} not changed")
         return EXIT_OK
