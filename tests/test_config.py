@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import (SETTINGS, ConfigError, SecretValue, namespaced,
+from stack_config import (SETTINGS, ConfigError, SecretValue, own_keys,
                                parse_stack_config)
 from ops.lib.stackfile import read_stack_file
 
@@ -12,10 +12,7 @@ SECRET_KEYS = {"apiPassword", "keystorePassword", "rpcHttpUrl", "rpcWsUrl"}
 
 
 def base_config(environment: str) -> dict[str, str]:
-    prefix = namespaced("")
-    stack_file = read_stack_file(environment)
-    return {key[len(prefix):]: value for key, value in stack_file.config.items()
-            if key.startswith(prefix)}
+    return own_keys(read_stack_file(environment).config)[0]
 
 
 def problems_for(stack: str, secret_keys=SECRET_KEYS, **overrides) -> list[tuple[str, str]]:
@@ -238,10 +235,3 @@ def test_environment_defaults_differ_where_they_should():
         prod.pop(key)
     config = parse_stack_config(prod, "prod", SECRET_KEYS)
     assert (config.nat_gateway_strategy, config.log_retention_days) == ("perAz", 90)
-
-
-def test_every_setting_is_documented_in_the_readme():
-    from ops.lib.stackfile import PROJECT_ROOT
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    missing = [s.key for s in SETTINGS if f"| `{s.key}` |" not in readme]
-    assert missing == []
