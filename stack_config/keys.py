@@ -160,8 +160,8 @@ class StackConfig:
             parse_db_instance_class,
             default=FROM_PROFILE)
     db_engine_version: str = key("dbEngineVersion", "string",
-            "Aurora PostgreSQL engine version.", "major 14 to 17, such as 16.6",
-            parse_postgres_version, default="16.6")
+            "Aurora PostgreSQL engine version.", "major 14 to 17, such as 16.11",
+            parse_postgres_version, default="16.11")
     db_port: int = key("dbPort", "integer", "Port the database listens on.",
             "1150 to 65535", int_between(1150, 65535), default=5432)
     host_snapshot_retention_days: int = key("hostSnapshotRetentionDays", "integer",

@@ -167,7 +167,7 @@ def parse_postgres_version(text: str) -> str:
     match = re.fullmatch(r"(\d+)(\.\d+)?", text.strip())
     if not match or int(match.group(1)) not in SUPPORTED_POSTGRES_MAJORS:
         raise ValueError("must be an Aurora PostgreSQL version the node supports "
-                         f"(major 14 to 17, such as 16.6), got {text!r}")
+                         f"(major 14 to 17, such as 16.11), got {text!r}")
     return text.strip()
 
 

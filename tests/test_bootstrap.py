@@ -344,7 +344,7 @@ def test_deployments_give_roles_permissions_only_inside_the_workload_boundary(st
     assert unconditioned == []
     bounded = statement(policy, "GiveWorkloadRolesPermissionsOnlyInsideTheBoundary")
     assert granting <= set(bounded["Action"])
-    assert bounded["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
+    assert bounded["Condition"] == {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}}
     guard = statement(policy, "NeverLiftOrWidenTheBoundary")
     assert guard["Effect"] == "Deny" and boundary_arn in guard["Resource"]
     assert {"iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion"} <= set(guard["Action"])
