@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from components.chains import Chain, resolve_chain
+from components.host.chainlink_agent import (API_PASSWORD_MAX_BYTES, email_problem,
+                                            password_problem, password_rule, url_problem)
 
 NAMESPACE = "chainlink-node-aws"
 ENVIRONMENTS = ("dev", "prod")
@@ -138,46 +139,31 @@ def parse_chainlink_version(text: str) -> str:
                      f"or an image digest sha256:<64 hex>, got {text!r}")
 
 
-# A plain addr-spec (RFC 5322 dot-atom local part, DNS domain with a dot): a strict subset
-# of what the node's Go net/mail.ParseAddress accepts, so the node never refuses it.
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
-
-
 def parse_email(text: str) -> str:
-    if not _EMAIL.fullmatch(text.strip()):
+    problem = email_problem(text.strip())
+    if problem:
         raise ValueError(f"expected an e-mail address such as ops@example.com, got {text!r}")
     return text.strip()
 
 
 def url_with_scheme(*schemes: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
-        if not re.fullmatch(rf"({'|'.join(schemes)})://[^\s/]+(/\S*)?", text.strip()):
-            raise ValueError("expected a URL starting with "
-                             + " or ".join(f"{scheme}://" for scheme in schemes))
+        problem = url_problem(text.strip(), schemes)
+        if problem:
+            raise ValueError(problem.replace("must be", "expected", 1))
         return text.strip()
     return parse
 
 
-NODE_PASSWORD_MIN_BYTES, NODE_PASSWORD_MAX_BYTES = 16, 50
-
-
-def parse_node_password(text: str) -> str:
-    """The node's own rules for API, keystore and database passwords.
-
-    The node measures length in UTF-8 bytes (Go's len) and caps it at bcrypt's 50; the host
-    writes the passwords into line-based files (.api), so line breaks cannot work either.
-    """
-    if text != text.strip():
-        raise ValueError("must not start or end with whitespace")
-    if any(unicodedata.category(character).startswith("C") for character in text):
-        raise ValueError("must not contain line breaks, tabs or other control characters")
-    length = len(text.encode("utf-8"))
-    if not NODE_PASSWORD_MIN_BYTES <= length <= NODE_PASSWORD_MAX_BYTES:
-        raise ValueError(f"must be {NODE_PASSWORD_MIN_BYTES} to {NODE_PASSWORD_MAX_BYTES} "
-                         f"characters long (the node counts UTF-8 bytes), got {length}")
-    return text
+def node_password(max_bytes: int | None) -> Callable[[str], str]:
+    """The node's rule for a password (components/host/chainlink_agent.py, which applies
+    it again on the host); the message never quotes the value."""
+    def parse(text: str) -> str:
+        problem = password_problem(text, max_bytes)
+        if problem:
+            raise ValueError(problem)
+        return text
+    return parse
 
 
 def parse_certificate_arn(text: str) -> str:
@@ -327,16 +313,15 @@ SETTINGS: tuple[Setting, ...] = (
             parse_email),
     Setting("apiPassword", "api_password", "secret",
             "Password of the node's admin user (used when the node first starts).",
-            "16 to 50 characters (UTF-8 bytes), no surrounding whitespace or control "
-            "characters, not containing apiUserEmail; set with --secret",
-            parse_node_password, secret="required",
+            password_rule(API_PASSWORD_MAX_BYTES) + ", not containing apiUserEmail; "
+            "set with --secret",
+            node_password(API_PASSWORD_MAX_BYTES), secret="required",
             placeholder="offline-preview-api-password"),
     Setting("keystorePassword", "keystore_password", "secret",
             "Password that encrypts the node's keystore in the database; never change it "
             "once the node has keys (see Restore from backup).",
-            "16 to 50 characters (UTF-8 bytes), no surrounding whitespace or control "
-            "characters; set with --secret",
-            parse_node_password, secret="required",
+            password_rule(None) + "; set with --secret",
+            node_password(None), secret="required",
             placeholder="offline-preview-keystore-password"),
     Setting("p2pEnabled", "p2p_enabled", "boolean",
             "Open the node's P2P (OCR) port behind a network load balancer with a stable "

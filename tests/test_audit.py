@@ -126,7 +126,7 @@ def test_bad_documents_exit_2_with_one_line_and_no_report(tmp_path, capsys, cont
     report = tmp_path / "report.json"
     assert run_audit(document, "--json", report) == 2
     error = capsys.readouterr().err
-    assert error.count("\n") == 1 and expected in error and error.startswith("ops audit: ")
+    assert error.count("\n") == 1 and expected in error and error.startswith("error: ")
     assert not report.exists()
 
 

@@ -14,7 +14,7 @@ from ops.__main__ import main
 from ops.lib.stackfile import PROJECT_ROOT
 from ops.lib.versions import VersionPin
 from tests.conftest import run_ops
-from tests.node_server import RecordedNode, recorded_node
+from tests.node_server import RecordedNode, recorded_node, run_ops_bounded
 
 KEY = "chainlink-node-aws:chainlinkVersion"
 CHECKED_IN_VERSION = "2.29.0"
@@ -342,3 +342,55 @@ def test_nothing_to_promote_needs_no_health_check(project, capsys):
         port = closed.server_address[1]  # nothing listens there: asking it would fail
     code, out, _ = promote(project, capsys, "--health-url", f"http://127.0.0.1:{port}")
     assert code == 0 and out.startswith("nothing to promote")
+
+
+# --- hostile stack files: bounded, one line, exit 2 ---
+
+def _laughs(levels: int = 9) -> str:
+    # Top-level keys: the file is judged before its config is read.
+    lines = ['laugh0: &l0 ["ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha"]']
+    lines += [f"laugh{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]"
+              for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE_STACK_FILES = {
+    "aliases": ("expand to more than 100,000 values", None),
+    "huge": ("is larger than 512 KiB", lambda: "# " + "x" * (600 * 1024) + "\n"),
+    "deep": ("nests deeper than 64 levels", lambda: "deep: " + "[" * 50_000 + "\n"),
+    "long-number": ("holds a number too long to read", lambda: "n: " + "9" * 5000 + "\n"),
+}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("case", sorted(HOSTILE_STACK_FILES))
+def test_a_hostile_stack_file_is_refused_in_bounds(project, stack, case):
+    message, extra_config = HOSTILE_STACK_FILES[case]
+    given_versions(project, dev="2.30.0")
+    stack_file = project / f"Pulumi.{stack}.yaml"
+    if case == "aliases":
+        # Anchors before `config:`, the alias as a config value: loading would expand it.
+        stack_file.write_text(_laughs() + stack_file.read_text()
+                              + "  chainlink-node-aws:laughs: *l9\n")
+    else:
+        stack_file.write_text(stack_file.read_text() + extra_config())
+    prod_before = (project / "Pulumi.prod.yaml").read_bytes()
+
+    result = run_ops_bounded("promote", "--from", "dev", "--to", "prod",
+                             "--project-dir", str(project),
+                             cpu_seconds=20, memory_mb=1024, wall_seconds=60)
+
+    assert result.returncode == 2, result.stderr
+    line = one_error_line(result.stderr)
+    assert f"Pulumi.{stack}.yaml" in line and message in line
+    assert result.max_rss_mb < 200
+    assert (project / "Pulumi.prod.yaml").read_bytes() == prod_before
+
+
+def test_a_few_aliases_in_a_stack_file_are_fine(project, capsys):
+    given_versions(project, dev="2.30.0")
+    prod = project / "Pulumi.prod.yaml"
+    prod.write_text(prod.read_text() + "team: &team platform\nowner: *team\n")
+    code, _, err = promote(project, capsys)
+    assert code == 0, err
+    assert prod.read_text().endswith("team: &team platform\nowner: *team\n")

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             report = {"document": args.file, "kind": kind, "resources": len(resources), "violations": violations}
             write_json_atomically(Path(args.json_report), report)
     except OpsError as problem:
-        print(f"ops audit: {problem}", file=sys.stderr)
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"Audited {len(resources)} resources from {args.file} ({kind}) with {config.source}.")
     print(format_report(violations))

@@ -1,27 +1,33 @@
 """`python -m ops preview --stack STACK [--json FILE]`: the whole stack, offline.
 
-Runs the Pulumi program under the mock runtime with the stack file's config, prints the
-resource tree and the policy report. Exit 0: no mandatory violation; 1: at least one;
-2: bad arguments or bad configuration.
+Runs the Pulumi program under the mock runtime with the stack file's config and prints what
+`pulumi preview` would: the resources to create as a tree, the policy pack's verdict, the
+stack outputs (secrets as [secret]) and a summary. Exit 0: no mandatory violation; 1: at
+least one; 2: bad arguments or bad configuration.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pulumi
 
 from components.config import ConfigError, NAMESPACE, parse_stack_config, split_namespace
 from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.offline import ProgramRun, run_program
-from ops.lib.report import resource_tree_lines, write_json_atomically
+from ops.lib import display
+from ops.lib.report import require_writable, write_json_atomically
 from ops.lib.stackfile import PROJECT_ROOT, StackFile, account_pinning_problem, read_stack_file
-from policies.engine import evaluate, format_report, has_mandatory, load_policy_config, mask_secrets
+from policies.engine import evaluate, has_mandatory, load_policy_config, mask_secrets
+from ruamel.yaml import YAML
 
-POLICY_CONFIG_DIR = PROJECT_ROOT / "policies" / "config"
+POLICY_PACK_DIR = PROJECT_ROOT / "policies"
+POLICY_CONFIG_DIR = POLICY_PACK_DIR / "config"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,8 +86,39 @@ def contract_resource(resource: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+@lru_cache(maxsize=1)
+def policy_pack_identity() -> tuple[str, str]:
+    """(name, version) of the pack as `pulumi preview --policy-pack` reports it: the name
+    given to PolicyPack(...) in policies/__main__.py, the version in PulumiPolicy.yaml."""
+    program = ast.parse((POLICY_PACK_DIR / "__main__.py").read_text(encoding="utf-8"))
+    name = next(keyword.value.value for node in ast.walk(program)
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "PolicyPack"
+                for keyword in node.keywords if keyword.arg == "name")
+    version = YAML(typ="safe").load(POLICY_PACK_DIR / "PulumiPolicy.yaml")["version"]
+    return name, str(version)
+
+
+def print_preview(run: ProgramRun, resources: list[dict[str, Any]], violations: list[dict],
+                  policy_config_path: Path, stack_file: StackFile, out: TextIO) -> None:
+    style = display.Style.for_stream(out)
+    pack, version = policy_pack_identity()
+    sections = [
+        [f"Previewing update ({run.stack}), offline: account {stack_file.account_id}, "
+         f"{stack_file.region}", ""] + display.resource_table(run.project, run.stack, resources, style),
+        display.policies_section(pack, version, f"local: {display_path(POLICY_PACK_DIR)}, "
+                                 f"config: {display_path(policy_config_path)}",
+                                 violations, style),
+        display.outputs_section(mask_secrets(run.outputs), style),
+        display.resources_summary(resources, style),
+    ]
+    print("\n\n".join("\n".join(lines) for lines in sections if lines), file=out)
+
+
 def preview(stack: str, json_path: Path | None = None, policy_config: Path | None = None,
-            out=sys.stdout) -> int:
+            out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    if json_path is not None:
+        require_writable(json_path, "--json")
     stack_file = read_stack_file(stack)
     validate_config(stack_file)
     policy_config_path = policy_config or default_policy_config(stack)
@@ -90,16 +127,12 @@ def preview(stack: str, json_path: Path | None = None, policy_config: Path | Non
     except ValueError as error:
         raise OpsError(f"{error} (fix the file or pass another with --policy-config)") from None
 
-    run = run_program(stack_file)
-    resources = resources_document(run)
-    violations = evaluate(resources, policy_settings)
+    with display.Progress(f"Previewing update ({stack})"):
+        run = run_program(stack_file)
+        resources = resources_document(run)
+        violations = evaluate(resources, policy_settings)
 
-    print(f"{run.project} / {run.stack}: {len(resources)} resources "
-          f"(offline preview, account {stack_file.account_id}, {stack_file.region})", file=out)
-    for line in resource_tree_lines(resources):
-        print(line, file=out)
-    print(f"Policy pack config: {display_path(policy_config_path)}", file=out)
-    print(format_report(violations), file=out)
+    print_preview(run, resources, violations, policy_config_path, stack_file, out)
 
     if json_path is not None:
         write_json_atomically(json_path, {

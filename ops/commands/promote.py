@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +28,12 @@ from components.config import namespaced
 from ops.lib import node_health
 from ops.lib.errors import EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.report import write_text_atomically
-from ops.lib.stackfile import PROJECT_ROOT, StackFile, read_stack_file
+from ops.lib.stackfile import (PROJECT_ROOT, StackFile, read_bounded_text, read_stack_file,
+                                require_stack_name)
 from ops.lib.versions import VersionPin
 
 PROMOTABLE_KEYS = (namespaced("chainlinkVersion"),)
 DEFAULT_HEALTH_TIMEOUT = 10.0
-_STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -206,16 +205,11 @@ def require_healthy_source(url: str, timeout: float, source_name: str) -> None:
 
 # --- the command ---
 
-def _require_stack_name(name: str, option: str) -> None:
-    if not _STACK_NAME.fullmatch(name):
-        raise OpsError(f"{option} {name!r} is not a stack name (letters, digits, . _ -)")
-
-
 def promote(source_stack: str, target_stack: str, project_dir: Path, *, dry_run: bool = False,
             allow_digest: bool = False, health_url: str | None = None,
             health_timeout: float = DEFAULT_HEALTH_TIMEOUT) -> int:
-    _require_stack_name(source_stack, "--from")
-    _require_stack_name(target_stack, "--to")
+    require_stack_name(source_stack, "--from", project_dir)
+    require_stack_name(target_stack, "--to", project_dir)
     if health_timeout <= 0:
         raise OpsError(f"--health-timeout must be positive, got {health_timeout}")
     if source_stack == target_stack:
@@ -232,7 +226,7 @@ def promote(source_stack: str, target_stack: str, project_dir: Path, *, dry_run:
               f"{source.path.name}")
         return EXIT_OK
 
-    original = target.path.read_text(encoding="utf-8")
+    original = read_bounded_text(target.path)
     edited = edited_stack_text(original, changes, target_name)
     if health_url:
         require_healthy_source(health_url, health_timeout, source_stack)

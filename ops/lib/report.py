@@ -1,4 +1,4 @@
-"""Output shared by the commands: the resource tree, and JSON reports without partial files."""
+"""Files the commands write: text and JSON reports, never a partial file."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ops.lib.errors import OpsError
 
@@ -38,23 +38,14 @@ def write_json_atomically(path: Path, document: Any) -> None:
     write_text_atomically(path, json.dumps(document, indent=2) + "\n")
 
 
-def resource_tree_lines(resources: Iterable[dict[str, Any]]) -> list[str]:
-    """`type  name` lines, children indented under their component parents."""
-    resources = list(resources)
-    known_urns = {resource["urn"] for resource in resources}
-    children: dict[str | None, list[dict[str, Any]]] = {}
-    for resource in resources:
-        parent = resource.get("parent")
-        children.setdefault(parent if parent in known_urns else None, []).append(resource)
-
-    lines: list[str] = []
-
-    def walk(parent: str | None, prefix: str) -> None:
-        siblings = sorted(children.get(parent, []), key=lambda r: (r["type"], r["name"]))
-        for index, resource in enumerate(siblings):
-            last = index == len(siblings) - 1
-            lines.append(f"{prefix}{'└─ ' if last else '├─ '}{resource['type']}  {resource['name']}")
-            walk(resource["urn"], prefix + ("   " if last else "│  "))
-
-    walk(None, "")
-    return lines
+def require_writable(path: Path, option: str) -> None:
+    """Refuse, before any work, a report path that could not be written afterwards."""
+    path = Path(path)
+    parent = path.parent
+    if path.is_dir():
+        raise OpsError(f"{option} {path} is a directory; give a file name")
+    if not parent.is_dir():
+        raise OpsError(f"{option} {path}: directory {parent} does not exist; create it or "
+                       "write elsewhere")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OpsError(f"{option} {path}: directory {parent} is not writable")
