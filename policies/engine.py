@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable, Mapping, Sequence
 
-from .documents import check_tree
+from .rules.common.limits import check_tree
 from .policy_config import PolicyConfig, PolicySettings, default_policy_config, load_policy_config, parse_policy_config
 from .rules import ALL_RULES, Resource, ResourceRule, Rule, StackRule
 from .rules.common.values import SECRET_PLACEHOLDER, mask_secrets, normalise

@@ -16,7 +16,7 @@ from typing import Any
 from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.paths import PROJECT_ROOT
 from ops.lib.report import write_json_atomically
-from policies.documents import MAX_DOCUMENT_BYTES, DocumentError, loads
+from policies.rules.common.limits import MAX_DOCUMENT_BYTES, DocumentError, loads
 from policies.engine import SECRET_PLACEHOLDER, evaluate, format_report, has_mandatory, load_policy_config, parse_urn
 from policies.rules.common.values import SECRET_SIGNATURE, SIGNATURE_KEY
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ops.commands.audit import resources_from_document
 from ops.lib.errors import OpsError
-from policies.documents import DocumentError, loads
+from policies.rules.common.limits import DocumentError, loads
 from policies.engine import evaluate
 from policy_harness import resource
 
