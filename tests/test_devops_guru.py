@@ -8,7 +8,7 @@ import pytest
 
 from components.devops_guru import (ADMINISTRATION_ROLE_NAME, BOUNDARY_TAG_KEY,
                                     EXECUTION_ROLE_NAME)
-from ops.stackfile import read_stack_file
+from ops.lib.stackfile import read_stack_file
 from tests.conftest import inputs_of
 
 PROD_ACCOUNT = "222222222222"

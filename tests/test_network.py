@@ -166,7 +166,7 @@ def _subnet_zones(run, tier: str) -> list[str]:
 def test_zones_without_the_instance_types_are_skipped(stack_run, monkeypatch):
     """Zones are judged by id, the physical zone, whose offerings getInstanceTypeOfferings
     reports; in the offline account use1-az2 is us-east-1b."""
-    from ops.offline import OfflineMocks
+    from ops.lib.offline import OfflineMocks
 
     monkeypatch.setattr(OfflineMocks, "zone_ids_offering", ("use1-az1", "use1-az4", "use1-az6"))
     run = stack_run("prod", availabilityZoneCount="3", bastionEnabled="false")
@@ -176,7 +176,7 @@ def test_zones_without_the_instance_types_are_skipped(stack_run, monkeypatch):
 
 def test_too_few_zones_offering_the_instance_types_fail_with_one_clear_error(stack_run,
                                                                            monkeypatch):
-    from ops.offline import OfflineMocks
+    from ops.lib.offline import OfflineMocks
 
     monkeypatch.setattr(OfflineMocks, "zone_ids_offering", ("use1-az1",))
     with pytest.raises(Exception, match="only 1 available zones of this region offer .*"
