@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ops import agent, audit, health, preview, prometheus, promote, verify_backups
-from ops.errors import EXIT_BAD_INPUT, OpsError
+
+from ops.commands import agent, audit, health, preview, prometheus, promote, verify_backups
+from ops.lib.errors import EXIT_BAD_INPUT, OpsError
 
 COMMANDS = (preview, audit, promote, health, prometheus, verify_backups, agent)
 
@@ -19,7 +20,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _never_fail_on_encoding() -> None:
+    """With PYTHONIOENCODING=ascii (or a C locale) a character the stream cannot carry is
+    replaced, not raised: a report must never end in a UnicodeEncodeError traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _never_fail_on_encoding()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from ops.offline import ProgramRun, run_program, unwrap_secrets
-from ops.preview import resources_document
-from ops.stackfile import PROJECT_ROOT, read_stack_file
+from ops.lib.offline import ProgramRun, run_program, unwrap_secrets
+from ops.commands.preview import resources_document
+from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
 from policies.engine import evaluate, load_policy_config
 
 BOOTSTRAP_DIR = PROJECT_ROOT / "bootstrap"
@@ -344,14 +344,14 @@ def test_deployments_give_roles_permissions_only_inside_the_workload_boundary(st
     assert unconditioned == []
     bounded = statement(policy, "GiveWorkloadRolesPermissionsOnlyInsideTheBoundary")
     assert granting <= set(bounded["Action"])
-    assert bounded["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
+    assert bounded["Condition"] == {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}}
     guard = statement(policy, "NeverLiftOrWidenTheBoundary")
     assert guard["Effect"] == "Deny" and boundary_arn in guard["Resource"]
     assert {"iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion"} <= set(guard["Action"])
 
 
 def test_the_node_stacks_name_the_boundary_the_bootstrap_creates():
-    from ops.stackfile import read_stack_file
+    from ops.lib.stackfile import read_stack_file
     for stack in STACKS:
         config = read_stack_file(stack).config
         assert config["chainlink-node-aws:iamPermissionsBoundaryArn"] == \

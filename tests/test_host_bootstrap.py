@@ -15,7 +15,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from components.host.user_data import HOST_DIR, USER_DATA_LIMIT_BYTES
-from ops.stackfile import PROJECT_ROOT
+from ops.lib.stackfile import PROJECT_ROOT
 from tests.test_node import named, user_data_text
 
 STACKS = ["dev", "prod"]

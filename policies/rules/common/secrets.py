@@ -14,7 +14,9 @@ from typing import Iterable, Iterator, Mapping
 
 DEFAULT_SECRET_NAME_PATTERNS = (
     r"passw(or)?d",
-    r"(?<!by)(?<!com)pass$",  # dbPass, DB_PASS; not bypass, compass
+    # dbPass, DB_PASS; not bypass, compass. RE2 has no look-behind, so the two letters before
+    # `pass` are spelt out: anything but "by" and "com" (the engine validates these as RE2).
+    r"(^|^.|[^ym]|[^b]y|[^o]m|^om|[^c]om)pass$",
     r"passphrase",
     r"secret",
     r"token",
@@ -54,7 +56,7 @@ _ASSIGNMENT = re.compile(
 _EXPRESSION = re.compile(r"[()\[\]]|^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:(?P<password>[^\s@/]+)@")
-_AWS_ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
+_AWS_ACCESS_KEY_ID = re.compile(r"(?:^|[^A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?:[^A-Z0-9]|$)", re.MULTILINE)
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:(?:RSA|DSA|EC|OPENSSH|PGP) )?PRIVATE KEY(?: BLOCK)?-----")
 
 
@@ -83,7 +85,7 @@ class SecretNames:
 
 def _combine(patterns: Iterable[str]) -> re.Pattern:
     alternatives = [f"(?:{pattern})" for pattern in patterns]
-    return re.compile("|".join(alternatives) or r"(?!)", re.IGNORECASE)
+    return re.compile("|".join(alternatives) or r"[^\s\S]", re.IGNORECASE)
 
 
 def is_literal(value: str) -> bool:
