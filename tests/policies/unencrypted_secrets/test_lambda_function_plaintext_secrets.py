@@ -23,7 +23,7 @@ def test_references_and_harmless_values_pass(variables):
 @pytest.mark.parametrize("variables, expected", [
     ({"DB_PASSWORD": "hunter2hunter2"}, ["environment variable DB_PASSWORD holds a literal value"]),
     ({"DB_PASSWORD": secret("hunter2hunter2")}, ["environment variable DB_PASSWORD holds a literal value"]),
-    ({"AWS_ACCESS_KEY_ID": "AKIAABCDEFGHIJKLMNOP"}, ["environment variable AWS_ACCESS_KEY_ID holds an AWS access key id"]),
+    ({"AWS_ACCESS_KEY_ID": "AKIAABCDEFGHIJKLMNOP"}, ["environment variable AWS_ACCESS_KEY_ID holds an AWS access key"]),
     ({"DATABASE_URL": "postgres://app:s3cr3tpw@db:5432/x"},
      ["environment variable DATABASE_URL holds a URL with a password written into it"]),
 ])
