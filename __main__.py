@@ -14,7 +14,7 @@ from components.config import ConfigError, load_from_pulumi
 from components.database import Database, DatabaseArgs
 from components.devops_guru import DevOpsGuru, DevOpsGuruArgs
 from components.encryption import Encryption, EncryptionArgs
-from components.iam import permissions_boundary
+from components.iam import boundary_of, permissions_boundary
 from components.load_balancer import NodeLoadBalancer, NodeLoadBalancerArgs
 from components.logs import NodeLogs, NodeLogsArgs
 from components.network import Network, NetworkArgs
@@ -32,9 +32,9 @@ except ConfigError as error:
 
 NAME = "chainlink"
 context = AwsContext.lookup()
-if config.iam_permissions_boundary_arn:
-    pulumi.runtime.register_stack_transformation(
-        permissions_boundary(config.iam_permissions_boundary_arn))
+boundary = boundary_of(config.iam_permissions_boundary_arn, config.bootstrap_stack)
+if boundary is not None:
+    pulumi.runtime.register_stack_transformation(permissions_boundary(boundary))
 
 encryption = Encryption(NAME, EncryptionArgs(
     context=context,

@@ -214,6 +214,16 @@ def parse_policy_arn(text: str) -> str:
     return text
 
 
+BOOTSTRAP_PROJECT = "chainlink-node-aws-bootstrap"  # bootstrap/Pulumi.yaml's name
+
+
+def parse_stack_reference(text: str) -> str:
+    if text and not re.fullmatch(r"(\w[\w.-]*/){0,2}\w[\w.-]*", text):
+        raise ValueError("expected a stack name such as organization/"
+                         f"{BOOTSTRAP_PROJECT}/prod, or an empty value for none, got {text!r}")
+    return text
+
+
 def parse_account_id(text: str) -> str:
     if not re.fullmatch(r"\d{12}", text):
         raise ValueError(f"expected a 12-digit AWS account id, got {text!r}")
@@ -386,6 +396,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Permissions boundary set on every IAM role the stack creates; the bootstrap "
             "project's deployment role may create roles only inside it.", "IAM policy ARN",
             parse_policy_arn, default=OPTIONAL),
+    Setting("bootstrapStack", "bootstrap_stack", "string",
+            "The account's bootstrap stack, read with a StackReference for what the node "
+            "stack needs of it (the permissions boundary, unless iamPermissionsBoundaryArn "
+            "is set); empty: none.", "stack name (organization/project/stack on a "
+            "self-managed backend)", parse_stack_reference,
+            default=_per_environment(f"organization/{BOOTSTRAP_PROJECT}/dev",
+                                     f"organization/{BOOTSTRAP_PROJECT}/prod")),
     Setting("devOpsGuruAdministratorAccountId", "devops_guru_administrator_account_id",
             "string", "Account allowed to manage DevOps Guru through StackSets; unset means "
             "this account.", "12-digit account id", parse_account_id, default=OPTIONAL),
@@ -432,6 +449,7 @@ class StackConfig:
     min_gas_balance: float
     devops_guru_enabled: bool
     iam_permissions_boundary_arn: str
+    bootstrap_stack: str
     devops_guru_administrator_account_id: str
 
     @property

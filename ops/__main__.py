@@ -6,10 +6,11 @@ import argparse
 import sys
 
 from ops import agent
-from ops.commands import audit, health, preview, prometheus, promote, verify_backups
+from ops.commands import (audit, health, prepare_stack, preview, prometheus, promote,
+                          verify_backups)
 from ops.lib.errors import EXIT_BAD_INPUT, OpsError
 
-COMMANDS = (preview, audit, promote, health, prometheus, verify_backups, agent)
+COMMANDS = (preview, audit, promote, health, prometheus, verify_backups, prepare_stack, agent)
 
 
 def build_parser() -> argparse.ArgumentParser:
