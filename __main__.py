@@ -10,7 +10,6 @@ from components.backups import VolumeBackups, VolumeBackupsArgs
 from components.bastion import Bastion, BastionArgs
 from components.cloudwatch_agent import (agent_scrape_config, cloudwatch_agent_config_output,
                                          node_metrics_namespace)
-from components.config import ConfigError, load_from_pulumi
 from components.database import Database, DatabaseArgs
 from components.devops_guru import DevOpsGuru, DevOpsGuruArgs
 from components.encryption import Encryption, EncryptionArgs
@@ -23,6 +22,7 @@ from components.observability import AlarmThresholds, Observability, Observabili
 from components.p2p import PeerLoadBalancer, PeerLoadBalancerArgs
 from components.prometheus import operator_scrape_config
 from components.secrets import Secrets, SecretsArgs
+from stack_config import ConfigError, load_from_pulumi
 
 try:
     config = load_from_pulumi()
@@ -31,6 +31,8 @@ except ConfigError as error:
     raise pulumi.RunError(f"invalid stack configuration:\n{error}") from None
 
 NAME = "chainlink"
+# Everything that differs between dev and prod beyond the keys' defaults.
+profile = config.profile
 context = AwsContext.lookup()
 boundary = boundary_of(config.iam_permissions_boundary_arn, config.bootstrap_stack)
 if boundary is not None:
@@ -38,8 +40,8 @@ if boundary is not None:
 
 encryption = Encryption(NAME, EncryptionArgs(
     context=context,
-    deletion_window_days=config.recovery_window_days,
-    protect=config.is_prod))
+    deletion_window_days=profile.recovery_window_days,
+    protect=profile.protect_data))
 
 network = Network(NAME, NetworkArgs(
     context=context,
@@ -69,8 +71,8 @@ secrets = Secrets(NAME, SecretsArgs(
     keystore_password=config.keystore_password,
     rpc_ws_url=config.rpc_ws_url,
     rpc_http_url=config.rpc_http_url,
-    recovery_window_days=config.recovery_window_days,
-    protect=config.is_prod))
+    recovery_window_days=profile.recovery_window_days,
+    protect=profile.protect_data))
 
 database = Database(NAME, DatabaseArgs(
     vpc_id=network.vpc_id,
@@ -81,11 +83,11 @@ database = Database(NAME, DatabaseArgs(
     log_retention_days=config.log_retention_days,
     engine_version=config.db_engine_version,
     instance_class=config.db_instance_class,
-    instance_count=2 if config.is_prod else 1,
+    instance_count=profile.database_instance_count,
     port=config.db_port,
     backup_retention_days=config.backup_retention_days,
-    deletion_protection=config.is_prod,
-    protect=config.is_prod))
+    deletion_protection=profile.deletion_protection,
+    protect=profile.protect_data))
 
 volume_backups = VolumeBackups(NAME, VolumeBackupsArgs(
     context=context,
@@ -96,21 +98,21 @@ volume_backups = VolumeBackups(NAME, VolumeBackupsArgs(
 node_logs = NodeLogs(NAME, NodeLogsArgs(
     kms_key_arn=encryption.telemetry_key_arn,
     retention_days=config.log_retention_days,
-    protect=config.is_prod))
+    protect=profile.protect_data))
 
 load_balancer = NodeLoadBalancer(NAME + "-web", NodeLoadBalancerArgs(
     network=network,
     remote_access_cidr=config.remote_access_cidr,
     certificate_arn=config.certificate_arn,
-    deletion_protection=config.is_prod))
+    deletion_protection=profile.deletion_protection))
 
 peer_load_balancer = None
 if config.p2p_enabled:
     peer_load_balancer = PeerLoadBalancer(NAME + "-p2p", PeerLoadBalancerArgs(
         network=network,
         port=config.p2p_port,
-        deletion_protection=config.is_prod,
-        protect=config.is_prod))
+        deletion_protection=profile.deletion_protection,
+        protect=profile.protect_data))
     pulumi.export("p2pAnnounceAddresses", peer_load_balancer.announce_addresses)
 
 metrics_namespace = node_metrics_namespace(config.stack)
@@ -143,7 +145,7 @@ observability = Observability(NAME, ObservabilityArgs(
     node_group_name=node.group_name,
     load_balancer_arn_suffix=load_balancer.arn_suffix,
     target_group_arn_suffix=load_balancer.target_group_arn_suffix,
-    thresholds=AlarmThresholds.for_environment(config.environment),
+    thresholds=AlarmThresholds(**profile.alarm_thresholds),
     min_gas_balance=config.min_gas_balance,
     alarm_email=config.alarm_email or None))
 
@@ -153,8 +155,8 @@ if config.devops_guru_enabled:
         stack=config.stack,
         notification_email=config.alarm_email or None,
         administrator_account_id=config.devops_guru_administrator_account_id or None,
-        deletion_window_days=config.recovery_window_days,
-        protect=config.is_prod))
+        deletion_window_days=profile.recovery_window_days,
+        protect=profile.protect_data))
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)

@@ -96,7 +96,7 @@ class NodeLoadBalancer(pulumi.ComponentResource):
             # avoids a cycle between the two groups.
             egress=[{"protocol": "tcp", "from_port": NODE_HTTP_PORT,
                      "to_port": NODE_HTTP_PORT, "cidr_blocks": [args.network.vpc_cidr],
-                     "description": "the node hosts' web server"}],
+                     "description": "the node hosts web server"}],
             tags={"Name": f"{self._name}-alb"}, opts=self._child)
 
     def _target_group(self, network: Network) -> aws.lb.TargetGroup:

@@ -51,7 +51,7 @@ class PeerLoadBalancer(pulumi.ComponentResource):
                      for index in range(len(network.public_subnet_ids))]
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=network.vpc_id,
-            description="OCR peers anywhere reach the node's P2P port",
+            description="OCR peers anywhere reach the node P2P port",
             # Peers run on the internet and authenticate each other by key.
             ingress=[{"protocol": "tcp", "from_port": port, "to_port": port,
                       "cidr_blocks": ["0.0.0.0/0"], "description": "OCR peers"}],

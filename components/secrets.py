@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
-from components.config import SecretValue
+from stack_config import SecretValue
 
 # Secrets Manager and KMS both accept 7 to 30 days; 0 would mean "delete at once".
 MIN_RECOVERY_WINDOW_DAYS, MAX_RECOVERY_WINDOW_DAYS = 7, 30

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ops import agent
-from ops.commands import (audit, health, prepare_stack, preview, prometheus, promote,
+from ops.commands import (agent, audit, health, prepare_stack, preview, prometheus, promote,
                           verify_backups)
 from ops.lib.errors import EXIT_BAD_INPUT, OpsError
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import boto3
 import pytest
 
-from ops import agent
+from components.host import chainlink_agent as agent
 from tests.conftest import point_boto3_at, run_ops
 
 REGION = "us-east-1"
@@ -163,12 +163,16 @@ def test_a_missing_secret_leaves_no_file_behind(aws, tmp_path):
 @pytest.mark.parametrize("api_value, complaint, hidden", [
     ("{not json", "is not a JSON object with the string keys email, password", "{not json"),
     ({"email": "a@example.com"}, "lacks password", None),
-    ({"email": "a@example.com", "password": "too-short-pw"}, "must be 16 to 50 characters",
+    ({"email": "a@example.com", "password": "too-short-pw"}, "must be 16 to 50 bytes",
      "too-short-pw"),
+    # 26 characters, 52 bytes: the node counts bytes (the agent used to count characters).
+    ({"email": "a@example.com", "password": "é" * 26}, "it has 52 bytes", "é" * 26),
     ({"email": "a@example.com", "password": " surrounded-by-spaces-1234 "},
-     "starts or ends with whitespace", "surrounded-by-spaces-1234"),
+     "must not start or end with whitespace", "surrounded-by-spaces-1234"),
     ({"email": "a@example.com", "password": "line\nbreak-in-the-password"},
-     "contains a line break", "break-in-the-password"),
+     "control characters", "break-in-the-password"),
+    ({"email": "Ops <a@example.com>", "password": "a-fine-api-password-1"},
+     "email must be a plain e-mail address", "Ops <"),
 ])
 def test_invalid_secret_contents_are_refused_without_showing_them(aws, tmp_path, api_value,
                                                                  complaint, hidden):
@@ -182,6 +186,17 @@ def test_invalid_secret_contents_are_refused_without_showing_them(aws, tmp_path,
     assert complaint in line and bad in line
     assert hidden is None or hidden not in result.stdout + result.stderr
     assert not Path(settings.runtime_dir).exists()
+
+
+def test_keystore_and_database_passwords_have_no_50_byte_limit(aws, tmp_path):
+    """Only the API user's password meets bcrypt's 50; the node takes longer others."""
+    long_password = "k" * 80
+    values = dict(TRICKY, keystore_password=long_password)
+    settings = settings_for(tmp_path, node_secrets(values))
+    result = render(tmp_path, settings)
+    assert result.returncode == 0, result.stderr
+    secrets = tomllib.loads((Path(settings.runtime_dir) / "secrets.toml").read_text())
+    assert secrets["Password"]["Keystore"] == long_password
 
 
 def test_rendering_again_replaces_the_files_and_leaves_no_temporary_ones(aws, tmp_path):

@@ -344,7 +344,7 @@ def test_deployments_give_roles_permissions_only_inside_the_workload_boundary(st
     assert unconditioned == []
     bounded = statement(policy, "GiveWorkloadRolesPermissionsOnlyInsideTheBoundary")
     assert granting <= set(bounded["Action"])
-    assert bounded["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
+    assert bounded["Condition"] == {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}}
     guard = statement(policy, "NeverLiftOrWidenTheBoundary")
     assert guard["Effect"] == "Deny" and boundary_arn in guard["Resource"]
     assert {"iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion"} <= set(guard["Action"])
@@ -362,9 +362,10 @@ def test_the_node_stacks_read_the_boundary_the_bootstrap_creates(stack_run):
 
 
 def test_the_default_bootstrap_stack_is_this_projects_bootstrap():
-    from components.config import BOOTSTRAP_PROJECT, SETTINGS_BY_KEY
     from ruamel.yaml import YAML
+    from stack_config import SETTINGS_BY_KEY
+    from stack_config.profile import BOOTSTRAP_PROJECT
     assert YAML(typ="safe").load(BOOTSTRAP_DIR / "Pulumi.yaml")["name"] == BOOTSTRAP_PROJECT
-    default = SETTINGS_BY_KEY["bootstrapStack"].default
-    assert [default(stack) for stack in STACKS] == [
+    setting = SETTINGS_BY_KEY["bootstrapStack"]
+    assert [setting.default_for(stack) for stack in STACKS] == [
         f"organization/{BOOTSTRAP_PROJECT}/{stack}" for stack in STACKS]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.config import PROD_MIN_BACKUP_RETENTION_DAYS
+from stack_config import PROD_MIN_BACKUP_RETENTION_DAYS
 from components.database import (PASSWORD_ROTATION_SCHEDULE, DatabaseArgs, cluster_identifier,
                                  postgres_log_group_name)
 from tests.conftest import inputs_of

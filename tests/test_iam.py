@@ -34,7 +34,7 @@ def test_an_explicit_boundary_wins_over_the_bootstrap_stack(stack_run):
 
 @pytest.mark.parametrize("name", ["a b", "org/proj/stack/extra", "../prod"])
 def test_a_bootstrap_stack_that_is_not_a_stack_name_is_refused(name):
-    from components.config import ConfigError, parse_stack_config
+    from stack_config import ConfigError, parse_stack_config
     from ops.lib.stackfile import read_stack_file
     raw = {key.split(":", 1)[1]: value for key, value in read_stack_file("dev").config.items()
            if key.startswith("chainlink-node-aws:")}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from components.node import failover_table
-from ops import agent
+from components.host import chainlink_agent as agent
 from ops.lib.stackfile import PROJECT_ROOT
 from tests.conftest import inputs_of, run_ops
 
@@ -229,7 +229,7 @@ def test_the_agent_download_is_private_versioned_encrypted_and_pinned_by_hash(st
                    "chainlink-node-host-files-private")
     assert all(blocks[key] is True for key in ("blockPublicAcls", "blockPublicPolicy",
                                                "ignorePublicAcls", "restrictPublicBuckets"))
-    digest = hashlib.sha256((PROJECT_ROOT / "ops" / "agent.py").read_bytes()).hexdigest()
+    digest = hashlib.sha256((PROJECT_ROOT / "components" / "host" / "chainlink_agent.py").read_bytes()).hexdigest()
     agent_object = named(run, "aws:s3/bucketObjectv2:BucketObjectv2", "chainlink-node-agent")
     assert agent_object["key"] == f"agent/{digest}/chainlink_agent.py"
     text = user_data_text(run)

@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from components.host.paths import CLOUDWATCH_AGENT_CONFIG, CLOUDWATCH_AGENT_SCRAPE_CONFIG
-from ops import agent
+from components.host import chainlink_agent as agent
 
 HOST_DIR = Path(__file__).resolve().parent
 AGENT_SOURCE = Path(agent.__file__).resolve()

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import pulumi
 
-from components.config import ConfigError, NAMESPACE, parse_stack_config, split_namespace
+from stack_config import ConfigError, own_keys, parse_stack_config
 from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.offline import ProgramRun, run_program
 from ops.lib import display, source_facts
@@ -46,13 +46,7 @@ def validate_config(stack_file: StackFile) -> None:
     pinning_problem = account_pinning_problem(stack_file)
     if pinning_problem:
         raise OpsError(pinning_problem)
-    raw, secret_keys = {}, set()
-    for full_key, value in stack_file.config.items():
-        namespace, key = split_namespace(full_key)
-        if namespace == NAMESPACE:
-            raw[key] = value
-            if full_key in stack_file.secret_keys:
-                secret_keys.add(key)
+    raw, secret_keys = own_keys(stack_file.config, stack_file.secret_keys)
     parse_stack_config(raw, stack_file.stack, secret_keys)
 
 

@@ -185,6 +185,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
                     "Policy": "policy"}[resource_type.rsplit(":", 1)[1]]
             computed.update(arn=f"arn:aws:iam::{self.account_id}:{kind}/{state['name']}",
                             uniqueId=f"AROA{_short_hash(resource_id, length=16).upper()}")
+        elif resource_type == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            host = str(state.get("url", "")).removeprefix("https://")
+            computed["arn"] = f"arn:aws:iam::{self.account_id}:oidc-provider/{host}"
         elif resource_type == "aws:cloudwatch/metricAlarm:MetricAlarm":
             computed["arn"] = (f"arn:aws:cloudwatch:{self.region}:{self.account_id}"
                                f":alarm:{state['name']}")

@@ -10,25 +10,34 @@
             version (the database password was rotated), so it reconnects with it
 
 Runs on the node hosts (Amazon Linux 2023: Python 3.9, stdlib + boto3 + tomlkit, one
-file) and here as `python -m ops agent ...`. Non-secret settings come from a JSON file
-written by cloud-init. No secret value is ever printed: messages name secrets by ARN
-and their fields by key.
+file, installed as chainlink_agent.py) and here as `python -m ops agent ...`. Non-secret
+settings come from a JSON file written by cloud-init. No secret value is ever printed:
+messages name secrets by ARN and their fields by key.
+
+This file is also the one home of two contracts the Pulumi program imports:
+the node's own rules for the values it is given (NODE RULES), which the stack config
+applies before `pulumi up` and the agent again on the host, and the settings file
+(AgentSettings: each field declares its JSON path, so writing and parsing cannot
+disagree).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Optional, Sequence
 from urllib.parse import quote
 
 EXIT_OK = 0
@@ -50,9 +59,57 @@ VERSIONS_FILE = "secret-versions.json"
 PRIMARY_RESTART_DELAY_SECONDS = 120
 ROTATION_PENDING_FILE = "rotation-pending-since"
 SSL_MODES = ("require", "verify-full")
-# The node's own rule for the API, keystore and database passwords.
-PASSWORD_LENGTH = (16, 50)
 COMMAND_TIMEOUT_SECONDS = 60
+
+
+# --- NODE RULES: what the node (v2.29) accepts, applied by the stack config and here ---
+
+# The node's web server and /metrics port ([WebServer] HTTPPort default).
+NODE_HTTP_PORT = 6688
+# utils.VerifyPasswordComplexity measures Go's len(): UTF-8 bytes, at least 16, no
+# surrounding whitespace. Only the API user's password has an upper limit: bcrypt's 50.
+PASSWORD_MIN_BYTES = 16
+API_PASSWORD_MAX_BYTES = 50
+# Which URL schemes the node dials for each RPC field of an [[EVM.Nodes]] entry.
+RPC_URL_SCHEMES = {"wsUrl": ("ws", "wss"), "httpUrl": ("http", "https")}
+# A plain addr-spec (RFC 5322 dot-atom local part, DNS domain with a dot): a strict
+# subset of what the node's Go net/mail.ParseAddress accepts, so the node never refuses it.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
+
+
+def password_rule(max_bytes: Optional[int]) -> str:
+    """The rule in words, for messages and the README."""
+    length = (f"{PASSWORD_MIN_BYTES} to {max_bytes} bytes" if max_bytes
+              else f"at least {PASSWORD_MIN_BYTES} bytes")
+    return (f"{length} of UTF-8 (the node counts bytes, not characters), no surrounding "
+            "whitespace or control characters")
+
+
+def password_problem(value: str, max_bytes: Optional[int]) -> Optional[str]:
+    """Why the node (or the line-based .api file) would refuse this password, or None.
+    The message never contains the value."""
+    if value != value.strip():
+        return "must not start or end with whitespace"
+    if any(unicodedata.category(character).startswith("C") for character in value):
+        return "must not contain line breaks, tabs or other control characters"
+    length = len(value.encode("utf-8"))
+    if length < PASSWORD_MIN_BYTES or (max_bytes is not None and length > max_bytes):
+        return f"must be {password_rule(max_bytes)}; it has {length} bytes"
+    return None
+
+
+def email_problem(value: str) -> Optional[str]:
+    if not _EMAIL.fullmatch(value):
+        return "must be a plain e-mail address such as ops@example.com"
+    return None
+
+
+def url_problem(value: str, schemes: Sequence[str]) -> Optional[str]:
+    if not re.fullmatch(rf"({'|'.join(schemes)})://[^\s/]+(/\S*)?", value):
+        return "must be a URL starting with " + " or ".join(f"{scheme}://" for scheme in schemes)
+    return None
 
 
 class AgentError(Exception):
@@ -67,14 +124,19 @@ def log(message: str) -> None:
     print(f"chainlink-agent: {message}", flush=True)
 
 
-# --- settings -------------------------------------------------------------------------
+# --- settings: each field names its place in the JSON file ------------------------------
+
+def setting(path: str, default: Any = dataclasses.MISSING, **options: Any) -> Any:
+    """A settings field at dotted JSON `path`; without a default the file must have it."""
+    return field(default=default, metadata={"json": path}, **options)
+
 
 @dataclass(frozen=True)
 class SecretArns:
-    api_credentials: str        # {"email", "password"}
-    keystore_password: str      # {"password"}
-    rpc_urls: str               # {"wsUrl", "httpUrl"}
-    database_credentials: str   # RDS-managed: {"username", "password"}
+    api_credentials: str = setting("apiCredentials")        # {"email", "password"}
+    keystore_password: str = setting("keystorePassword")    # {"password"}
+    rpc_urls: str = setting("rpcUrls")                      # {"wsUrl", "httpUrl"}
+    database_credentials: str = setting("databaseCredentials")  # RDS: {"username", "password"}
 
     def all(self) -> list[str]:
         return [self.api_credentials, self.keystore_password, self.rpc_urls,
@@ -85,54 +147,61 @@ class SecretArns:
 class AgentSettings:
     """What the agent needs to know that is not secret; JSON on the host."""
 
-    region: str
-    chain_id: str
-    secrets: SecretArns
-    database_host: str
-    database_port: int
-    database_name: str
-    database_ssl_mode: str = "require"
-    http_port: int = 6688
+    region: str = setting("region")
+    chain_id: str = setting("chainId")
+    secrets: SecretArns = setting("secrets")
+    database_host: str = setting("database.host")
+    database_port: int = setting("database.port")
+    database_name: str = setting("database.name")
+    database_ssl_mode: str = setting("database.sslMode", "require")
+    http_port: int = setting("webServer.httpPort", NODE_HTTP_PORT)
     # False only when the load balancer has no certificate (internal, plain HTTP).
-    secure_cookies: bool = True
-    lease_duration: str = "10s"
-    lease_refresh_interval: str = "1s"
-    p2p_port: int = 0                              # 0: P2P networking off
-    p2p_announce_addresses: list[str] = field(default_factory=list)
-    unit: str = NODE_UNIT
-    container: str = NODE_CONTAINER
-    container_uid: int = CONTAINER_UID
-    container_gid: int = CONTAINER_GID
-    runtime_dir: str = RUNTIME_DIR
-    state_dir: str = "/var/lib/chainlink-agent"
-    instance_data_file: str = "/run/cloud-init/instance-data.json"
+    secure_cookies: bool = setting("webServer.secureCookies", True)
+    lease_duration: str = setting("lease.duration", "10s")
+    lease_refresh_interval: str = setting("lease.refreshInterval", "1s")
+    p2p_port: int = setting("p2p.port", 0)                  # 0: P2P networking off
+    p2p_announce_addresses: list = setting("p2p.announceAddresses", default_factory=list)
+    unit: str = setting("node.unit", NODE_UNIT)
+    container: str = setting("node.container", NODE_CONTAINER)
+    container_uid: int = setting("node.uid", CONTAINER_UID)
+    container_gid: int = setting("node.gid", CONTAINER_GID)
+    runtime_dir: str = setting("node.runtimeDir", RUNTIME_DIR)
+    state_dir: str = setting("stateDir", "/var/lib/chainlink-agent")
+    instance_data_file: str = setting("instanceDataFile", "/run/cloud-init/instance-data.json")
     # How long an active unit may be without its container before the host is unhealthy.
-    container_grace_seconds: int = 60
-    aws_max_attempts: int = 6
+    container_grace_seconds: int = setting("containerGraceSeconds", 60)
+    aws_max_attempts: int = setting("awsMaxAttempts", 6)
 
     def to_json(self) -> str:
-        return json.dumps({
-            "version": SETTINGS_VERSION,
-            "region": self.region,
-            "chainId": self.chain_id,
-            "secrets": {"apiCredentials": self.secrets.api_credentials,
-                        "keystorePassword": self.secrets.keystore_password,
-                        "rpcUrls": self.secrets.rpc_urls,
-                        "databaseCredentials": self.secrets.database_credentials},
-            "database": {"host": self.database_host, "port": self.database_port,
-                         "name": self.database_name, "sslMode": self.database_ssl_mode},
-            "webServer": {"httpPort": self.http_port, "secureCookies": self.secure_cookies},
-            "lease": {"duration": self.lease_duration,
-                      "refreshInterval": self.lease_refresh_interval},
-            "p2p": {"port": self.p2p_port, "announceAddresses": self.p2p_announce_addresses},
-            "node": {"unit": self.unit, "container": self.container,
-                     "uid": self.container_uid, "gid": self.container_gid,
-                     "runtimeDir": self.runtime_dir},
-            "stateDir": self.state_dir,
-            "instanceDataFile": self.instance_data_file,
-            "containerGraceSeconds": self.container_grace_seconds,
-            "awsMaxAttempts": self.aws_max_attempts,
-        }, indent=2, sort_keys=False) + "\n"
+        document: dict[str, Any] = {"version": SETTINGS_VERSION}
+        for path, value in _flatten(self, ""):
+            *parents, leaf = path.split(".")
+            target = document
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            target[leaf] = value
+        return json.dumps(document, indent=2) + "\n"
+
+
+_KINDS = {"str": str, "int": int, "bool": bool, "list": list}
+
+
+def _fields(kind: type) -> list[tuple[dataclasses.Field, type]]:
+    """Each field with the type its annotation names (looked up, never evaluated: the
+    host's Python 3.9 must not depend on newer annotation syntax)."""
+    return [(item, _KINDS.get(item.type) or globals()[item.type])
+            for item in dataclasses.fields(kind)]
+
+
+def _flatten(instance: Any, prefix: str) -> list[tuple[str, Any]]:
+    pairs = []
+    for item, kind in _fields(type(instance)):
+        path, value = prefix + item.metadata["json"], getattr(instance, item.name)
+        if dataclasses.is_dataclass(kind):
+            pairs += _flatten(value, path + ".")
+        else:
+            pairs.append((path, list(value) if isinstance(value, list) else value))
+    return pairs
 
 
 class _Reader:
@@ -141,12 +210,12 @@ class _Reader:
     def __init__(self, document: Any, source: str) -> None:
         self.document, self.source = document, source
 
-    def get(self, dotted: str, kind: type, default: Any = None) -> Any:
+    def get(self, dotted: str, kind: type, default: Any = dataclasses.MISSING) -> Any:
         value: Any = self.document
         for part in dotted.split("."):
             value = value.get(part) if isinstance(value, dict) else None
         if value is None:
-            if default is None:
+            if default is dataclasses.MISSING:
                 raise AgentError(f"{self.source}: {dotted} is missing; the file is written "
                                  "by cloud-init from the Pulumi program (run `pulumi up`)")
             return default
@@ -156,36 +225,30 @@ class _Reader:
             raise AgentError(f"{self.source}: {dotted} must not be empty")
         return value
 
+    def build(self, kind: type, prefix: str = "") -> Any:
+        """An instance of the settings dataclass `kind`, read field by field."""
+        values = {}
+        for item, item_kind in _fields(kind):
+            path = prefix + item.metadata["json"]
+            if dataclasses.is_dataclass(item_kind):
+                values[item.name] = self.build(item_kind, path + ".")
+                continue
+            if item.default is not dataclasses.MISSING:
+                default = item.default
+            elif item.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+                default = item.default_factory()  # type: ignore[misc]
+            else:
+                default = dataclasses.MISSING
+            values[item.name] = self.get(path, item_kind, default)
+        return kind(**values)
+
 
 def parse_settings(document: Any, source: str) -> AgentSettings:
     read = _Reader(document, source)
     if read.get("version", int) != SETTINGS_VERSION:
         raise AgentError(f"{source}: version must be {SETTINGS_VERSION}; this agent is "
                          "older or newer than the Pulumi program that wrote the file")
-    settings = AgentSettings(
-        region=read.get("region", str),
-        chain_id=read.get("chainId", str),
-        secrets=SecretArns(*(read.get(f"secrets.{key}", str) for key in (
-            "apiCredentials", "keystorePassword", "rpcUrls", "databaseCredentials"))),
-        database_host=read.get("database.host", str),
-        database_port=read.get("database.port", int),
-        database_name=read.get("database.name", str),
-        database_ssl_mode=read.get("database.sslMode", str, "require"),
-        http_port=read.get("webServer.httpPort", int, 6688),
-        secure_cookies=read.get("webServer.secureCookies", bool, True),
-        lease_duration=read.get("lease.duration", str, "10s"),
-        lease_refresh_interval=read.get("lease.refreshInterval", str, "1s"),
-        p2p_port=read.get("p2p.port", int, 0),
-        p2p_announce_addresses=read.get("p2p.announceAddresses", list, []),
-        unit=read.get("node.unit", str, NODE_UNIT),
-        container=read.get("node.container", str, NODE_CONTAINER),
-        container_uid=read.get("node.uid", int, CONTAINER_UID),
-        container_gid=read.get("node.gid", int, CONTAINER_GID),
-        runtime_dir=read.get("node.runtimeDir", str, RUNTIME_DIR),
-        state_dir=read.get("stateDir", str, AgentSettings.state_dir),
-        instance_data_file=read.get("instanceDataFile", str, AgentSettings.instance_data_file),
-        container_grace_seconds=read.get("containerGraceSeconds", int, 60),
-        aws_max_attempts=read.get("awsMaxAttempts", int, 6))
+    settings = read.build(AgentSettings)
     if settings.database_ssl_mode not in SSL_MODES:
         raise AgentError(f"{source}: database.sslMode must be one of {', '.join(SSL_MODES)}")
     if not all(isinstance(address, str) and address
@@ -315,26 +378,10 @@ class NodeSecrets:
     versions: dict[str, str]   # secret ARN -> the version that was read
 
 
-def check_password(arn: str, key: str, value: str) -> None:
-    low, high = PASSWORD_LENGTH
-    if value != value.strip():
-        raise AgentError(f"secret {arn}: {key} starts or ends with whitespace, which the "
-                         "node refuses; put a new version of the secret")
-    if not low <= len(value) <= high:
-        raise AgentError(f"secret {arn}: {key} must be {low} to {high} characters (the "
-                         f"node's rule), it has {len(value)}; put a new version")
-
-
-def check_single_line(arn: str, key: str, value: str) -> None:
-    if "\n" in value or "\r" in value:
-        raise AgentError(f"secret {arn}: {key} contains a line break, which the node's "
-                         ".api file cannot carry; put a new version of the secret")
-
-
-def check_url(arn: str, key: str, value: str, schemes: Sequence[str]) -> None:
-    if not any(value.startswith(f"{scheme}://") for scheme in schemes) or value != value.strip():
-        raise AgentError(f"secret {arn}: {key} must be a URL starting with "
-                         + " or ".join(f"{scheme}://" for scheme in schemes))
+def check_secret_field(arn: str, key: str, problem: Optional[str]) -> None:
+    if problem is not None:
+        raise AgentError(f"secret {arn}: {key} {problem} (the node's rule); put a new "
+                         "version of the secret")
 
 
 def read_node_secrets(client: Any, settings: AgentSettings) -> NodeSecrets:
@@ -344,13 +391,15 @@ def read_node_secrets(client: Any, settings: AgentSettings) -> NodeSecrets:
     rpc = fetch_secret(client, arns.rpc_urls, ("wsUrl", "httpUrl"), settings)
     database = fetch_secret(client, arns.database_credentials, ("username", "password"),
                             settings)
-    for key in ("email", "password"):
-        check_single_line(api.arn, key, api.fields[key])
-    check_password(api.arn, "password", api.fields["password"])
-    check_password(keystore.arn, "password", keystore.fields["password"])
-    check_password(database.arn, "password", database.fields["password"])
-    check_url(rpc.arn, "wsUrl", rpc.fields["wsUrl"], ("ws", "wss"))
-    check_url(rpc.arn, "httpUrl", rpc.fields["httpUrl"], ("http", "https"))
+    check_secret_field(api.arn, "email", email_problem(api.fields["email"]))
+    check_secret_field(api.arn, "password",
+                       password_problem(api.fields["password"], API_PASSWORD_MAX_BYTES))
+    check_secret_field(keystore.arn, "password",
+                       password_problem(keystore.fields["password"], None))
+    check_secret_field(database.arn, "password",
+                       password_problem(database.fields["password"], None))
+    for key, schemes in RPC_URL_SCHEMES.items():
+        check_secret_field(rpc.arn, key, url_problem(rpc.fields[key], schemes))
     return NodeSecrets(
         api_email=api.fields["email"], api_password=api.fields["password"],
         keystore_password=keystore.fields["password"],
@@ -629,15 +678,6 @@ def run(args: argparse.Namespace) -> int:
     except AgentError as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return error.exit_code
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """`python -m ops agent ...`: the same commands as on the host."""
-    parser = subparsers.add_parser(
-        "agent", help="the node-host agent (render, watchdog, watch)",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_arguments(parser)
-    parser.set_defaults(func=run)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
