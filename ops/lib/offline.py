@@ -26,11 +26,16 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from ops.lib import source_facts
 from ops.lib.paths import PROJECT_ROOT
 from ops.lib.stackfile import StackFile
 from policies.rules.common.values import SECRET_SIGNATURE, SIGNATURE_KEY, is_secret_wire_value
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+
+
+BOOTSTRAP_PROGRAM = PROJECT_ROOT / "bootstrap" / "account_bootstrap.py"
 
 
 @dataclass
@@ -162,6 +167,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
     # -- resources --
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE_TYPE:
+            return args.name, {"name": args.name, "outputs": self._bootstrap_outputs(),
+                               "secretOutputNames": []}
         if not args.custom:
             return "", {}
         resource_id = f"{args.name}-{_short_hash(args.typ, args.name)}"
@@ -171,6 +179,12 @@ class OfflineMocks(pulumi.runtime.Mocks):
             state["name"] = f"{prefix}{_short_hash(resource_id)}" if prefix else resource_id
         state.update(self._computed_attributes(args.typ, resource_id, state))
         return resource_id, state
+
+    def _bootstrap_outputs(self) -> dict[str, Any]:
+        """What the account's bootstrap stack exports, for the node stack's StackReference:
+        the names come from the bootstrap program itself (tests compare with its run)."""
+        boundary = source_facts.constant(BOOTSTRAP_PROGRAM, "BOUNDARY_POLICY_NAME")
+        return {"permissionsBoundaryArn": f"arn:aws:iam::{self.account_id}:policy/{boundary}"}
 
     def _computed_attributes(self, resource_type: str, resource_id: str,
                              state: dict[str, Any]) -> dict[str, Any]:
