@@ -1,26 +1,43 @@
 # make preview STACK=dev   offline preview of a stack (creates venv/ on first use)
-# make test                the whole test suite
-# make lint                byte-compile everything and run the linters that are installed
+# make test                the whole test suite, in parallel (JOBS=auto: one worker per core)
+# make lint                byte-compile everything and run the linters
 # make pulumi-cli          build the real Pulumi CLI, our Python language host and the stand-in
 #                          AWS provider from Go modules into .tools/pulumi/bin/ (needs Go)
 # make engine-test         the real-engine tests (tests/engine/); needs make pulumi-cli
 STACK ?= dev
 PYTHON ?= python3
+JOBS ?= auto
 VENV := venv
 PY := $(VENV)/bin/python
+REQUIREMENTS := -r requirements.txt -r policies/requirements.txt
 
-.PHONY: preview test lint clean pulumi-cli engine-test
+# Python's ordinary byte-code cache: without it every run compiles the pulumi_aws modules
+# it imports again (seconds per `ops preview`). Some sandboxes set this variable globally.
+unexport PYTHONDONTWRITEBYTECODE
 
+# Validators the tests need that PyPI does not ship (shellcheck comes from PyPI, into venv/):
+# command=Debian package. `make test` names the missing ones; `make validators` installs them.
+SYSTEM_VALIDATORS := cloud-init=cloud-init promtool=prometheus
+MISSING_PACKAGES = $(strip $(foreach pair,$(SYSTEM_VALIDATORS),\
+    $(if $(shell command -v $(firstword $(subst =, ,$(pair)))),,$(lastword $(subst =, ,$(pair))))))
+
+.PHONY: preview test lint clean validators check-validators pulumi-cli engine-test
+
+# uv installs the same pins several times faster than pip (the first `make preview` takes
+# seconds, not minutes); pip is the fallback wherever uv cannot be had or fails.
 $(VENV)/.installed: requirements.txt policies/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r policies/requirements.txt
+	@if $(PY) -m pip install --quiet --disable-pip-version-check "$$(grep -E '^uv==' requirements.txt)" \
+	    && $(PY) -m uv pip install --quiet --python $(PY) $(REQUIREMENTS); then :; \
+	else echo "uv unavailable: installing with pip"; \
+	    $(PY) -m pip install --quiet --disable-pip-version-check $(REQUIREMENTS); fi
 	@touch $@
 
 preview: $(VENV)/.installed
 	$(PY) -m ops preview --stack $(STACK) $(if $(JSON),--json $(JSON))
 
-test: $(VENV)/.installed
-	$(PY) -m pytest -q tests --ignore=tests/engine
+test: $(VENV)/.installed check-validators
+	$(PY) -m pytest -q -n $(JOBS) tests --ignore=tests/engine
 
 # The CLI version is the one tools/pulumi-cli/go.mod pins (one source); -p 2: two cores.
 PULUMI_TOOLS := tools/pulumi-cli
@@ -44,7 +61,19 @@ engine-test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(PY) -m compileall -q __main__.py components stack_config ops policies bootstrap tests
-	@if command -v shellcheck >/dev/null; then shellcheck .ci/run components/host/bootstrap.sh; fi
+	$(VENV)/bin/shellcheck .ci/run components/host/bootstrap.sh
+
+check-validators:
+	@if [ -n "$(MISSING_PACKAGES)" ]; then \
+	  echo "make test: missing Debian package(s) $(MISSING_PACKAGES) (cloud-init checks the user data," \
+	       "promtool the scrape configs; neither is on PyPI): run 'sudo make validators'" \
+	       "or 'apt-get install $(MISSING_PACKAGES)'" >&2; exit 2; fi
+
+validators:
+	@if [ -n "$(MISSING_PACKAGES)" ]; then \
+	  sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	    --no-install-recommends $(MISSING_PACKAGES); fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .tools

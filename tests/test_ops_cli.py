@@ -1,0 +1,52 @@
+"""`python -m ops`: every command is reachable, and each imports only what it needs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ops.__main__ import COMMANDS, build_parser
+from ops.lib.stackfile import PROJECT_ROOT
+from tests.conftest import run_ops
+
+HEAVY = ("pulumi", "pulumi_aws", "policies", "boto3")
+
+
+def command_names(parser) -> set[str]:
+    (subparsers,) = [action for action in parser._actions if action.dest == "command"]
+    return set(subparsers.choices)
+
+
+def test_help_and_unknown_commands_see_every_command():
+    assert command_names(build_parser([])) == set(COMMANDS)
+    assert command_names(build_parser(["--help"])) == set(COMMANDS)
+    assert command_names(build_parser(["no-such-command"])) == set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_command_registers_under_its_own_name(name):
+    assert command_names(build_parser([name, "--help"])) == {name}
+
+
+def heavy_modules_loaded_for(name: str) -> list[str]:
+    code = ("import json, sys; from ops.__main__ import build_parser; "
+            f"build_parser([{name!r}]); "
+            f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("name", ["agent", "health", "promote", "prometheus-config"])
+def test_light_commands_load_neither_pulumi_nor_boto3_nor_the_policy_pack(name):
+    assert heavy_modules_loaded_for(name) == []
+
+
+def test_an_unknown_command_exits_2_listing_the_known_ones():
+    result = run_ops("no-such-command")
+    assert result.returncode == 2
+    assert "invalid choice: 'no-such-command'" in result.stderr
+    assert all(name in result.stderr for name in COMMANDS)
