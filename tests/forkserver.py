@@ -1,0 +1,111 @@
+"""`python -m ops` for tests, forked from a process that has already imported the SDKs.
+
+A fresh `python -m ops preview` spends most of its seconds importing pulumi, pulumi_aws and
+boto3; the tests start dozens. This server imports those third-party packages once (never
+the project's own code, so a test's edited copy of the project is what runs), then forks a
+child per request that behaves as `python -m ops ARGS` would: its own working directory,
+environment, argv and sys.path[0], stdout and stderr on real files, stdin from /dev/null,
+the exit code of SystemExit (1 with a traceback for an uncaught exception), a timeout.
+
+Run by tests/conftest.py as `python tests/forkserver.py PROJECT_ROOT`; one JSON request per
+line on stdin, one JSON answer per line on stdout.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import json
+import os
+import re
+import runpy
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+# Variables that shape the interpreter itself at start-up: a request with any of them
+# different from the server's must run in a real new interpreter instead.
+STARTUP_VARIABLES = re.compile(r"^(PYTHON\w*|LC_\w+|LANG|LANGUAGE)$")
+SDK_REFERENCE = re.compile(r"\baws\.([a-z0-9_]+)\.\w")
+
+
+def startup_environment(env: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in env.items() if STARTUP_VARIABLES.match(name)}
+
+
+def preload(project_root: Path) -> None:
+    """Import the SDKs, and the pulumi_aws modules the project's components name."""
+    for module in ("pulumi", "pulumi.runtime.mocks", "pulumi.runtime.stack", "pulumi_policy",
+                   "google.protobuf.json_format", "boto3", "botocore.session",
+                   "botocore.config", "ruamel.yaml", "tomlkit"):
+        importlib.import_module(module)
+    import pulumi_aws
+
+    sources = [project_root / "__main__.py", *project_root.glob("components/**/*.py")]
+    names = {name for path in sources for name in SDK_REFERENCE.findall(path.read_text())}
+    for name in sorted(names):
+        module = getattr(pulumi_aws, name, None)
+        getattr(module, "__all__", None)  # pulumi_aws loads a module on first attribute use
+
+
+def run_child(request: dict) -> None:
+    """In the forked child: become `python -m ops ARGS` and exit with its code."""
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    stdin = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(stdin, 0)
+    os.close(stdin)
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own stdin
+    sys.stdout = sys.__stdout__
+    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
+        target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(target, fd)
+        os.close(target)
+    sys.argv = ["-m", *request["args"]]
+    sys.path[0] = request["cwd"]
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(request["timeout"])
+    code: int = 0
+    try:
+        runpy.run_module("ops", run_name="__main__", alter_sys=True)
+    except SystemExit as exit_:
+        if exit_.code is None:
+            code = 0
+        elif isinstance(exit_.code, int):
+            code = exit_.code
+        else:
+            print(exit_.code, file=sys.stderr)
+            code = 1
+    except BaseException:  # noqa: BLE001 - what the interpreter does with an uncaught one
+        traceback.print_exc()
+        code = 1
+    threading._shutdown()  # join non-daemon threads, as interpreter exit does
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code & 0xFF)
+
+
+def serve(project_root: Path) -> None:
+    preload(project_root)
+    answers = sys.stdout
+    sys.stdout = sys.stderr  # nothing but answers on the channel
+    print(json.dumps({"ready": True}), file=answers, flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            run_child(request)
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}), file=answers,
+              flush=True)
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]))
