@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -123,26 +122,36 @@ class Bounded:
     max_rss_mb: float
 
 
+# Runs in a small interpreter of its own, which starts the command: a child forked straight
+# from a pytest worker would count the worker's resident pages (hundreds of MB after a
+# program run) in its own peak RSS.
+_LAUNCHER = """
+import json, os, resource, subprocess, sys, threading
+cpu, memory, wall, out, err, *command = json.loads(sys.argv[1])
+def limit():
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+with open(out, "wb") as stdout, open(err, "wb") as stderr:
+    child = subprocess.Popen(command, stdout=stdout, stderr=stderr, preexec_fn=limit)
+killer = threading.Timer(wall, child.kill)
+killer.start()
+_, status, usage = os.wait4(child.pid, 0)
+killer.cancel()
+print(json.dumps([os.waitstatus_to_exitcode(status), usage.ru_maxrss]))
+"""
+
+
 def run_ops_bounded(*args: str, cpu_seconds: int = 20, memory_mb: int = 1024,
                     wall_seconds: float = 60) -> Bounded:
     """`python -m ops ARGS` in a child with CPU and address-space limits, killed past
     `wall_seconds` (the test then fails on its return code); reports the child's peak RSS."""
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
-        limit_bytes = memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
-
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([sys.executable, "-m", "ops", *args], cwd=PROJECT_ROOT,
-                                 stdout=out, stderr=err, preexec_fn=limit)
-        killer = threading.Timer(wall_seconds, child.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not a sibling's
-        finally:
-            killer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Bounded(child.returncode, out.read().decode(), err.read().decode(),
-                       usage.ru_maxrss / 1024)
+    with tempfile.TemporaryDirectory() as folder:
+        out, err = os.path.join(folder, "stdout"), os.path.join(folder, "stderr")
+        spec = [cpu_seconds, memory_mb << 20, wall_seconds, out, err,
+                sys.executable, "-m", "ops", *args]
+        launched = subprocess.run([sys.executable, "-I", "-c", _LAUNCHER, json.dumps(spec)],
+                                  cwd=PROJECT_ROOT, capture_output=True, text=True,
+                                  timeout=wall_seconds + 30, check=True)
+        returncode, max_rss_kb = json.loads(launched.stdout)
+        with open(out, encoding="utf-8") as stdout, open(err, encoding="utf-8") as stderr:
+            return Bounded(returncode, stdout.read(), stderr.read(), max_rss_kb / 1024)

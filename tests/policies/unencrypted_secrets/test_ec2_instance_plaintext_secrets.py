@@ -97,3 +97,11 @@ def test_recognisable_tokens_under_harmless_names_are_found(script, expected):
 def test_a_token_read_at_run_time_is_a_reference_not_a_leak():
     script = "aws ssm get-parameter --name /ci/ghcr-token --with-decryption | docker login ghcr.io --password-stdin"
     assert user_data_findings(b64("#!/bin/bash\n" + script)) == []
+
+
+def test_a_secret_arn_is_a_reference_though_it_has_a_token_shape():
+    # Account id and secret name look like a Telegram bot token (digits:35 characters).
+    arn = "arn:aws:secretsmanager:us-east-1:111111111111:chainlink-keystore-password-e9548f47"
+    assert user_data_findings(b64(f'{{"keystorePassword": "{arn}"}}')) == []
+    telegram = "1234567890:" + "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
+    assert user_data_findings(b64(f"NOTIFY={telegram}")) == ["user data contains a recognisable Telegram Bot Token"]
