@@ -10,6 +10,8 @@ import ipaddress
 import re
 from typing import Callable
 
+from stack_config.profile import BOOTSTRAP_PROJECT
+
 from components.host.chainlink_agent import (API_PASSWORD_MAX_BYTES, email_problem,
                                             password_problem, password_rule, url_problem)
 
@@ -175,6 +177,13 @@ def parse_positive_amount(text: str) -> float:
     if not re.fullmatch(r"\d+(\.\d+)?", text.strip()) or float(text) <= 0:
         raise ValueError(f"expected a positive decimal number such as 0.5, got {text!r}")
     return float(text)
+
+
+def parse_stack_reference(text: str) -> str:
+    if text and not re.fullmatch(r"(\w[\w.-]*/){0,2}\w[\w.-]*", text):
+        raise ValueError("expected a stack name such as organization/"
+                         f"{BOOTSTRAP_PROJECT}/prod, or an empty value for none, got {text!r}")
+    return text
 
 
 def parse_policy_arn(text: str) -> str:
