@@ -169,3 +169,17 @@ def test_policy_config_regexes_are_judged_as_the_engine_does(
     if not valid:
         assert "secretNamePatterns.0: Does not match format 'regex'" in engine.messages()
         assert "secretNamePatterns" in offline.stderr and len(offline.stderr.splitlines()) == 1
+
+
+SSM_FIXTURE = "tests/engine/fixtures/ssm-string"
+
+
+def test_ssm_string_parameters_get_the_same_verdict(fresh: Workspace) -> None:
+    """A harmless SSM String is not a plaintext secret (the wire's secret wrapper is no
+    evidence), a password in a String is: the engine and the offline runtime agree."""
+    fresh.init_stack("dev", SSM_FIXTURE)
+    engine = fresh.preview("dev", SSM_FIXTURE)
+    offline = offline_decision(fresh, SSM_FIXTURE, "dev")
+    flagged = {urn.rsplit("::", 1)[1] for _, urn, _ in offline.violations}
+    assert flagged == {"db-password"}
+    assert engine.violations == offline.violations, engine.explain()
