@@ -14,7 +14,7 @@ from components.cloudwatch_agent import (agent_scrape_config, cloudwatch_agent_c
 from components.database import Database, DatabaseArgs
 from components.devops_guru import DevOpsGuru, DevOpsGuruArgs
 from components.encryption import Encryption, EncryptionArgs
-from components.iam import permissions_boundary
+from components.iam import boundary_of, permissions_boundary
 from components.load_balancer import NodeLoadBalancer, NodeLoadBalancerArgs
 from components.logs import NodeLogs, NodeLogsArgs
 from components.network import Network, NetworkArgs
@@ -35,9 +35,9 @@ NAME = "chainlink"
 # Everything that differs between dev and prod beyond the keys' defaults.
 profile = config.profile
 context = AwsContext.lookup()
-if config.iam_permissions_boundary_arn:
-    pulumi.runtime.register_stack_transformation(
-        permissions_boundary(config.iam_permissions_boundary_arn))
+boundary = boundary_of(config.iam_permissions_boundary_arn, config.bootstrap_stack)
+if boundary is not None:
+    pulumi.runtime.register_stack_transformation(permissions_boundary(boundary))
 
 encryption = Encryption(NAME, EncryptionArgs(
     context=context,
@@ -51,7 +51,9 @@ network = Network(NAME, NetworkArgs(
     nat_gateway_strategy=config.nat_gateway_strategy,
     interface_endpoints=config.interface_endpoints,
     flow_log_retention_days=config.log_retention_days,
-    flow_log_kms_key_arn=encryption.telemetry_key_arn))
+    flow_log_kms_key_arn=encryption.telemetry_key_arn,
+    instance_types=[config.node_instance_type,
+                    *([config.bastion_instance_type] if config.bastion_enabled else [])]))
 
 if config.bastion_enabled:
     bastion = Bastion(NAME + "-bastion", BastionArgs(

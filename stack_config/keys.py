@@ -20,7 +20,8 @@ from stack_config.parsers import (SecretValue, int_between, ipv4_cidr, node_pass
                                   parse_chainlink_version, parse_db_instance_class,
                                   parse_email, parse_instance_type, parse_key_pair_name,
                                   parse_log_retention, parse_policy_arn, parse_positive_amount,
-                                  parse_postgres_version, parse_region, parse_vpc_cidr)
+                                  parse_postgres_version, parse_region, parse_stack_reference,
+                                  parse_vpc_cidr)
 from components.host.chainlink_agent import API_PASSWORD_MAX_BYTES, password_rule
 from stack_config.profile import ENVIRONMENTS, PROFILES, EnvironmentProfile
 
@@ -158,8 +159,8 @@ class StackConfig:
             parse_db_instance_class,
             default=FROM_PROFILE)
     db_engine_version: str = key("dbEngineVersion", "string",
-            "Aurora PostgreSQL engine version.", "major 14 to 17, such as 16.6",
-            parse_postgres_version, default="16.6")
+            "Aurora PostgreSQL engine version.", "major 14 to 17, such as 16.11",
+            parse_postgres_version, default="16.11")
     db_port: int = key("dbPort", "integer", "Port the database listens on.",
             "1150 to 65535", int_between(1150, 65535), default=5432)
     host_snapshot_retention_days: int = key("hostSnapshotRetentionDays", "integer",
@@ -185,8 +186,14 @@ class StackConfig:
             "true, false", parse_bool, default=False)
     iam_permissions_boundary_arn: str = key("iamPermissionsBoundaryArn", "string",
             "Permissions boundary set on every IAM role the stack creates; the bootstrap "
-            "project's deployment role may create roles only inside it.", "IAM policy ARN",
+            "project's deployment role may create roles only inside it. Unset: the "
+            "bootstrap stack's permissionsBoundaryArn (see bootstrapStack).", "IAM policy ARN",
             parse_policy_arn, default=OPTIONAL)
+    bootstrap_stack: str = key("bootstrapStack", "string",
+            "The account's bootstrap stack, read with a StackReference for what the node "
+            "stack needs of it (the permissions boundary, unless iamPermissionsBoundaryArn "
+            "is set); empty: none.", "stack name (organization/project/stack on a "
+            "self-managed backend)", parse_stack_reference, default=FROM_PROFILE)
     devops_guru_administrator_account_id: str = key("devOpsGuruAdministratorAccountId",
             "string", "Account allowed to manage DevOps Guru through StackSets; unset means "
             "this account.", "12-digit account id", parse_account_id, default=OPTIONAL)

@@ -10,6 +10,8 @@ import ipaddress
 import re
 from typing import Callable
 
+from stack_config.profile import BOOTSTRAP_PROJECT
+
 from components.host.chainlink_agent import (API_PASSWORD_MAX_BYTES, email_problem,
                                             password_problem, password_rule, url_problem)
 
@@ -167,7 +169,7 @@ def parse_postgres_version(text: str) -> str:
     match = re.fullmatch(r"(\d+)(\.\d+)?", text.strip())
     if not match or int(match.group(1)) not in SUPPORTED_POSTGRES_MAJORS:
         raise ValueError("must be an Aurora PostgreSQL version the node supports "
-                         f"(major 14 to 17, such as 16.6), got {text!r}")
+                         f"(major 14 to 17, such as 16.11), got {text!r}")
     return text.strip()
 
 
@@ -175,6 +177,13 @@ def parse_positive_amount(text: str) -> float:
     if not re.fullmatch(r"\d+(\.\d+)?", text.strip()) or float(text) <= 0:
         raise ValueError(f"expected a positive decimal number such as 0.5, got {text!r}")
     return float(text)
+
+
+def parse_stack_reference(text: str) -> str:
+    if text and not re.fullmatch(r"(\w[\w.-]*/){0,2}\w[\w.-]*", text):
+        raise ValueError("expected a stack name such as organization/"
+                         f"{BOOTSTRAP_PROJECT}/prod, or an empty value for none, got {text!r}")
+    return text
 
 
 def parse_policy_arn(text: str) -> str:

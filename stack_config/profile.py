@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
+BOOTSTRAP_PROJECT = "chainlink-node-aws-bootstrap"  # bootstrap/Pulumi.yaml's name
 GIB = 1024 ** 3
 MIB = 1024 ** 2
 
@@ -25,6 +26,7 @@ class EnvironmentProfile:
     db_instance_class: str
     log_retention_days: int
     min_gas_balance: float
+    bootstrap_stack: str
     # --- derived, no key of their own ---
     # Days a deleted secret or a key scheduled for deletion can still be recovered: the
     # longest AWS allows in prod, the shortest in dev so a torn-down stack goes.
@@ -50,6 +52,7 @@ DEV = EnvironmentProfile(
     name="dev",
     nat_gateway_strategy="single", node_instance_type="t3.medium",
     db_instance_class="db.t4g.medium", log_retention_days=7, min_gas_balance=0.1,
+    bootstrap_stack=f"organization/{BOOTSTRAP_PROJECT}/dev",
     recovery_window_days=7, protect_data=False, deletion_protection=False,
     database_instance_count=1,
     alarm_thresholds=MappingProxyType(dict(
@@ -65,6 +68,7 @@ PROD = EnvironmentProfile(
     name="prod",
     nat_gateway_strategy="perAz", node_instance_type="m6i.large",
     db_instance_class="db.r6g.large", log_retention_days=90, min_gas_balance=1.0,
+    bootstrap_stack=f"organization/{BOOTSTRAP_PROJECT}/prod",
     recovery_window_days=30, protect_data=True, deletion_protection=True,
     database_instance_count=2,
     alarm_thresholds=MappingProxyType(dict(

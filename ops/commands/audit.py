@@ -1,6 +1,7 @@
 """`python -m ops audit FILE`: run the policy pack over existing state, without a deployment.
 
-FILE is the output of `pulumi stack export` (version 3) or of `pulumi preview --json`.
+FILE is the output of `pulumi stack export` (version 3), of `pulumi preview --json` or
+of `ops preview --json`.
 Exit 0 when no mandatory violation, 1 when there is one, 2 on bad input (one line
 on stderr, no report file written).
 """
@@ -8,7 +9,6 @@ on stderr, no report file written).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,20 +16,25 @@ from typing import Any
 from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.paths import PROJECT_ROOT
 from ops.lib.report import write_json_atomically
-from policies.engine import evaluate, format_report, has_mandatory, load_policy_config, parse_urn
+from policies.rules.common.limits import MAX_DOCUMENT_BYTES, DocumentError, loads
+from policies.engine import SECRET_PLACEHOLDER, evaluate, format_report, has_mandatory, load_policy_config, parse_urn
+from policies.rules.common.values import SECRET_SIGNATURE, SIGNATURE_KEY
 
 DEFAULT_POLICY_CONFIG = PROJECT_ROOT / "policies" / "config" / "prod.json"
-STACK_EXPORT, PREVIEW = "stack-export", "preview"
+STACK_EXPORT, PREVIEW, OPS_PREVIEW = "stack-export", "preview", "ops-preview"
+# What `ops preview --json` writes for a secret: unreadable content, as ciphertext is.
+_MASKED_SECRET = {SIGNATURE_KEY: SECRET_SIGNATURE, "ciphertext": SECRET_PLACEHOLDER}
 SUPPORTED_EXPORT_VERSION = 3
+MAX_READ = MAX_DOCUMENT_BYTES + 1  # one byte past the reader's limit, so it can say the file is too big
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "audit",
-        help="run the policy pack over a `pulumi stack export` or `pulumi preview --json` document",
+        help="run the policy pack over a `pulumi stack export`, `pulumi preview --json` or `ops preview --json` document",
         description=__doc__.split("\n\n")[0],
     )
-    parser.add_argument("file", help="a `pulumi stack export` (v3) or `pulumi preview --json` document")
+    parser.add_argument("file", help="a `pulumi stack export` (v3), `pulumi preview --json` or `ops preview --json` document")
     parser.add_argument(
         "--policy-config",
         default=str(DEFAULT_POLICY_CONFIG),
@@ -45,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = _policy_config(args.policy_config)
         kind, resources = resources_from_document(_read_document(args.file))
-        violations = evaluate(resources, config)
+        try:
+            violations = evaluate(resources, config)
+        except ValueError as problem:
+            raise OpsError(f"{args.file}: {problem}") from None
         if args.json_report:
             report = {"document": args.file, "kind": kind, "resources": len(resources), "violations": violations}
             write_json_atomically(Path(args.json_report), report)
@@ -66,14 +74,14 @@ def _policy_config(path: str):
 
 def _read_document(path: str) -> Any:
     try:
-        with open(path, encoding="utf-8") as stream:
-            return json.load(stream)
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_READ)
     except OSError as error:
         raise OpsError(f"cannot read {path}: {error.strerror or error}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise OpsError(
-            f"{path} is not JSON ({error}); produce it with `pulumi stack export` or `pulumi preview --json`"
-        ) from None
+    try:
+        return loads(raw, path)
+    except DocumentError as error:
+        raise OpsError(f"{error}; produce it with `pulumi stack export` or `pulumi preview --json`") from None
 
 
 def resources_from_document(document: Any) -> tuple[str, list[dict]]:
@@ -82,10 +90,32 @@ def resources_from_document(document: Any) -> tuple[str, list[dict]]:
         return STACK_EXPORT, _export_resources(document)
     if isinstance(document, dict) and isinstance(document.get("steps"), list):
         return PREVIEW, _preview_resources(document["steps"])
+    if isinstance(document, dict) and isinstance(document.get("resources"), list) and "stack" in document:
+        return OPS_PREVIEW, _ops_preview_resources(document["resources"])
     raise OpsError(
-        "the document is neither a `pulumi stack export` (version 3) nor a `pulumi preview --json` output; "
-        "produce one of those and audit it"
+        "the document is neither a `pulumi stack export` (version 3) nor a `pulumi preview --json` "
+        "nor an `ops preview --json` output; produce one of those and audit it"
     )
+
+
+def _ops_preview_resources(entries: list) -> list[dict]:
+    """`ops preview --json` resources: the contract's keys, secrets masked as "[secret]"."""
+    resources = []
+    for index, entry in enumerate(entries):
+        resource = _resource(entry, f"resources[{index}]")
+        resource["inputs"] = _unmask(resource["inputs"])
+        resources.append(resource)
+    return resources
+
+
+def _unmask(value: Any) -> Any:
+    if value == SECRET_PLACEHOLDER:
+        return _MASKED_SECRET
+    if isinstance(value, dict):
+        return {key: _unmask(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unmask(item) for item in value]
+    return value
 
 
 def _export_resources(document: dict) -> list[dict]:
@@ -135,14 +165,32 @@ def _resource(state: Any, where: str, fallback_urn: Any = None) -> dict:
     try:
         resource_type, name = parse_urn(urn)
     except ValueError:
-        raise OpsError(f"{where} has no valid URN ({urn!r}); the document is damaged") from None
-    inputs = state.get("inputs")
+        raise OpsError(f"{where}.urn is not a valid URN ({_short(urn)}); the document is damaged") from None
+    for key, allowed in _SHAPES.items():
+        value = state.get(key)
+        if value is not None and not isinstance(value, allowed):
+            raise OpsError(f"{where}.{key} is a {type(value).__name__}, not a {allowed[0].__name__}; "
+                           "the document is damaged")
+    dependencies = state.get("propertyDependencies") or {}
+    for key, urns in dependencies.items():
+        if not isinstance(urns, list) or not all(isinstance(item, str) for item in urns):
+            raise OpsError(f"{where}.propertyDependencies.{key} is not a list of URNs; the document is damaged")
     return {
         "urn": urn,
         "type": state.get("type") or resource_type,
         "name": name,
         "parent": state.get("parent") or None,
-        "inputs": inputs if isinstance(inputs, dict) else {},
+        "inputs": state.get("inputs") or {},
         "id": state.get("id"),
-        "propertyDependencies": state.get("propertyDependencies") or {},
+        "propertyDependencies": dependencies,
     }
+
+
+_SHAPES: dict[str, tuple[type, ...]] = {
+    "type": (str,), "parent": (str,), "inputs": (dict,), "id": (str,), "propertyDependencies": (dict,),
+}
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 80 else f"{shown[:77]}..."

@@ -9,9 +9,7 @@ least one; 2: bad arguments or bad configuration.
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,7 +18,7 @@ import pulumi
 from stack_config import ConfigError, parse_full_config
 from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.offline import ProgramRun, run_program
-from ops.lib import display
+from ops.lib import display, source_facts
 from ops.lib.report import require_writable, write_json_atomically
 from ops.lib.stackfile import PROJECT_ROOT, StackFile, account_pinning_problem, read_stack_file
 from policies.engine import evaluate, has_mandatory, load_policy_config, mask_secrets
@@ -79,14 +77,10 @@ def contract_resource(resource: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-@lru_cache(maxsize=1)
 def policy_pack_identity() -> tuple[str, str]:
     """(name, version) of the pack as `pulumi preview --policy-pack` reports it: the name
     given to PolicyPack(...) in policies/__main__.py, the version in PulumiPolicy.yaml."""
-    program = ast.parse((POLICY_PACK_DIR / "__main__.py").read_text(encoding="utf-8"))
-    name = next(keyword.value.value for node in ast.walk(program)
-                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "PolicyPack"
-                for keyword in node.keywords if keyword.arg == "name")
+    name = source_facts.call_keyword(POLICY_PACK_DIR / "__main__.py", "PolicyPack", "name")
     version = YAML(typ="safe").load(POLICY_PACK_DIR / "PulumiPolicy.yaml")["version"]
     return name, str(version)
 

@@ -17,6 +17,9 @@ from ops.lib.errors import OpsError
 from ops.lib.paths import PROJECT_ROOT
 
 GENERIC_SECRET_PLACEHOLDER = UNCHECKED
+# Every placeholder ciphertext in the committed stack files carries this mark, so that
+# `ops prepare-stack` can tell a template's stand-in from a value someone encrypted.
+PLACEHOLDER_MARK = "Placeholder"
 
 
 @dataclass(frozen=True)

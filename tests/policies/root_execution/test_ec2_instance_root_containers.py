@@ -1,24 +1,10 @@
-import json
-
 import pytest
 
-from policy_harness import (
-    UNKNOWN,
-    b64,
-    encrypted_secret,
-    gzip_b64,
-    messages,
-    node_host_cloud_config,
-    resource,
-    secret,
-    with_config,
-)
+from policy_harness import UNKNOWN, b64, encrypted_secret, gzip_b64, messages, node_host_cloud_config, resource, secret, with_config
 
 EC2_RULE = "aws-ec2-instance-disallow-root-containers"
-ECS_RULE = "aws-ecs-task-definition-disallow-root-containers"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
-TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 IMAGE = "public.ecr.aws/chainlink/chainlink:2.19.0"
 
 
@@ -29,8 +15,6 @@ def launch_template(user_data):
 def ec2_findings(user_data) -> list[str]:
     return messages([launch_template(user_data)], EC2_RULE)
 
-
-# --- docker/podman command forms -------------------------------------------------
 
 @pytest.mark.parametrize("command", [
     f"docker run --user 14933:14933 {IMAGE}",
@@ -94,8 +78,6 @@ def test_line_continuations_join_one_command():
     assert ec2_findings(b64(f"#!/bin/bash\ndocker run \\\n  --rm \\\n  --user 14933 \\\n  {IMAGE}\n")) == []
 
 
-# --- user data encodings and cloud-init forms --------------------------------------
-
 ROOT_RUN = f"docker run -d {IMAGE}"
 
 
@@ -147,38 +129,3 @@ def test_encrypted_unknown_or_absent_user_data_cannot_be_judged(user_data):
 def test_secret_wrapped_user_data_with_plaintext_is_judged_as_the_engine_judges_it():
     """The engine's policy SDK unwraps secrets; a wrapper with the plaintext on hand is no excuse."""
     assert ec2_findings(secret(b64(ROOT_RUN))) == ec2_findings(b64(ROOT_RUN)) != []
-
-
-# --- ECS ---------------------------------------------------------------------------
-
-def task_definition(*containers):
-    return resource(TASK_DEFINITION, {"containerDefinitions": json.dumps(list(containers)), "family": "node"})
-
-
-def test_ecs_container_with_non_root_user_is_clean():
-    container = {"name": "node", "image": IMAGE, "user": "14933:14933"}
-    assert messages([task_definition(container)], ECS_RULE) == []
-
-
-@pytest.mark.parametrize("container, expected", [
-    ({"name": "node", "image": IMAGE}, "container 'node' names no `user`"),
-    ({"name": "node", "image": IMAGE, "user": "0:0"}, "container 'node' runs as user '0:0', which is root"),
-    ({"name": "node", "image": IMAGE, "user": "root"}, "container 'node' runs as user 'root', which is root"),
-    ({"name": "node", "image": "img:1.0-root", "user": "1"}, "container 'node' uses an image tag that runs as root"),
-    ({"name": "node", "image": IMAGE, "user": "1", "privileged": True}, "container 'node' is privileged"),
-])
-def test_ecs_root_forms_are_violations(container, expected):
-    findings = messages([task_definition(container)], ECS_RULE)
-    assert len(findings) == 1 and findings[0].startswith(expected), findings
-
-
-def test_ecs_every_container_is_judged():
-    sidecar = {"name": "log-router", "image": "amazon/aws-for-fluent-bit:2.32.0"}
-    node = {"name": "node", "image": IMAGE, "user": "14933"}
-    findings = messages([task_definition(node, sidecar)], ECS_RULE)
-    assert findings == ["container 'log-router' names no `user`, so it runs as the image's user, taken as root"]
-
-
-@pytest.mark.parametrize("definitions", [UNKNOWN, encrypted_secret(), "not json ["])
-def test_ecs_unreadable_definitions_cannot_be_judged(definitions):
-    assert messages([resource(TASK_DEFINITION, {"containerDefinitions": definitions})], ECS_RULE) == []
