@@ -361,17 +361,21 @@ class FailoverCase:
 
 def failover_cases() -> list[FailoverCase]:
     lease = LEASE_DURATION_SECONDS
+    # The standby notices an expired lease at its next poll: the refresh interval, with
+    # the node's jitter on top, so up to about one more interval after the lease lapses.
+    detect = lease + LEASE_REFRESH_SECONDS
     routed = HEALTH_CHECK_INTERVAL_SECONDS * HEALTHY_THRESHOLD
     unrouted = HEALTH_CHECK_INTERVAL_SECONDS * UNHEALTHY_THRESHOLD
     checks = f"{HEALTHY_THRESHOLD} × {HEALTH_CHECK_INTERVAL_SECONDS} s `{READINESS_PATH}` checks"
-    takeover = f"≤ {lease + routed} s + node start-up ({lease} s lease, then {checks})"
+    takeover = (f"≤ {detect + routed} s + node start-up (≤ {detect} s to see the lease "
+                f"lapse, then {checks})")
     give_up = TIMINGS.start_limit_burst * TIMINGS.restart_delay
     return [
         FailoverCase(
             "node process crashes on the lease holder",
             "the standby finds the lease expired; the load balancer stops routing to "
             f"the old holder after {unrouted} s",
-            f"≤ {lease} s",
+            f"≤ {detect} s ({lease} s lease + a jittered {LEASE_REFRESH_SECONDS} s poll)",
             f"{takeover}; systemd restarts the crashed node after "
             f"{TIMINGS.restart_delay} s and it waits as the new standby"),
         FailoverCase(
@@ -386,13 +390,13 @@ def failover_cases() -> list[FailoverCase]:
         FailoverCase(
             "host lost (instance failure, termination)",
             "the standby finds the lease expired; EC2 status checks tell the group",
-            f"≤ {lease} s for the lease",
+            f"≤ {detect} s for the lease",
             f"{takeover}; a replacement standby is warm {BOOT_GRACE_SECONDS} s after "
             "the group launches it"),
         FailoverCase(
             "Availability Zone lost",
             "as a lost host, for the host in that zone",
-            f"≤ {lease} s for the lease",
+            f"≤ {detect} s for the lease",
             f"{takeover}; the replacement starts in another zone of the group"),
         FailoverCase(
             "database failover (Aurora promotes the reader, prod)",
