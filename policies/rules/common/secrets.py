@@ -115,10 +115,10 @@ def plaintext_secret_findings(text: str, names: SecretNames) -> Iterator[str]:
     yield from recognised_secrets(text)
 
 
-# Every token format detect-secrets knows has an alphanumeric run of 11+ characters (or is a
+# Every token format detect-secrets knows has a run of 11+ [A-Za-z0-9_-] characters (or is a
 # PEM header): only lines with one are handed to its detectors, which keeps scans cheap.
 _WORD = re.compile(r"[^\s\"'=,;()]+")
-_CANDIDATE_LINE = re.compile(r"^.*(?:[A-Za-z0-9]{11}|PRIVATE KEY).*$", re.MULTILINE)
+_CANDIDATE_LINE = re.compile(r"^.*(?:[A-Za-z0-9_-]{11}|PRIVATE KEY).*$", re.MULTILINE)
 
 
 def recognised_secrets(text: str) -> Iterator[str]:
