@@ -43,7 +43,7 @@ engine-test: $(VENV)/.installed
 	$(PY) -m pytest -q tests/engine
 
 lint: $(VENV)/.installed
-	$(PY) -m compileall -q __main__.py components ops policies bootstrap tests
+	$(PY) -m compileall -q __main__.py components stack_config ops policies bootstrap tests
 	@if command -v shellcheck >/dev/null; then shellcheck .ci/run components/host/bootstrap.sh; fi
 
 clean:

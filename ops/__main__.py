@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-from ops.commands import agent, audit, health, preview, prometheus, promote, verify_backups
+from ops.commands import (agent, audit, health, prepare_stack, preview, prometheus, promote,
+                          verify_backups)
 from ops.lib.errors import EXIT_BAD_INPUT, OpsError
 
-COMMANDS = (preview, audit, promote, health, prometheus, verify_backups, agent)
+COMMANDS = (preview, audit, promote, health, prometheus, verify_backups, prepare_stack, agent)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,13 +12,14 @@ from typing import Any, Callable
 
 import pytest
 
-from components.config import namespaced
+from stack_config import namespaced
 from ops.lib import offline
 from ops.lib.offline import ProgramRun, run_program, unwrap_secrets
 from ops.lib.stackfile import PROJECT_ROOT, StackFile, read_stack_file
 
 PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml")
-PROJECT_DIRS = ("components", "ops", "policies")
+PROJECT_DIRS = ("components", "ops", "policies", "stack_config",
+                "bootstrap")  # bootstrap: the StackReference mock reads its source
 
 
 def with_overrides(stack_file: StackFile, overrides: dict[str, Any]) -> StackFile:

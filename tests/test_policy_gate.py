@@ -16,7 +16,7 @@ def _blocked_policies(result) -> set[str]:
 def test_a_stack_with_too_little_backup_is_blocked(project_copy, tmp_path):
     # A QA stack copied from dev, held to the production policy config.
     dev = (project_copy / "Pulumi.dev.yaml").read_text()
-    qa = dev.replace('backupRetentionDays: "3"', 'backupRetentionDays: "1"')
+    qa = dev.replace('backupRetentionDays: 3', 'backupRetentionDays: 1')
     assert qa != dev
     (project_copy / "Pulumi.qa.yaml").write_text(qa)
     report = tmp_path / "qa.json"

@@ -9,18 +9,16 @@ least one; 2: bad arguments or bad configuration.
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
 import pulumi
 
-from components.config import ConfigError, NAMESPACE, parse_stack_config, split_namespace
+from stack_config import ConfigError, own_keys, parse_stack_config
 from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.offline import ProgramRun, run_program
-from ops.lib import display
+from ops.lib import display, source_facts
 from ops.lib.report import require_writable, write_json_atomically
 from ops.lib.stackfile import PROJECT_ROOT, StackFile, account_pinning_problem, read_stack_file
 from policies.engine import evaluate, has_mandatory, load_policy_config, mask_secrets
@@ -48,13 +46,7 @@ def validate_config(stack_file: StackFile) -> None:
     pinning_problem = account_pinning_problem(stack_file)
     if pinning_problem:
         raise OpsError(pinning_problem)
-    raw, secret_keys = {}, set()
-    for full_key, value in stack_file.config.items():
-        namespace, key = split_namespace(full_key)
-        if namespace == NAMESPACE:
-            raw[key] = value
-            if full_key in stack_file.secret_keys:
-                secret_keys.add(key)
+    raw, secret_keys = own_keys(stack_file.config, stack_file.secret_keys)
     parse_stack_config(raw, stack_file.stack, secret_keys)
 
 
@@ -86,14 +78,10 @@ def contract_resource(resource: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-@lru_cache(maxsize=1)
 def policy_pack_identity() -> tuple[str, str]:
     """(name, version) of the pack as `pulumi preview --policy-pack` reports it: the name
     given to PolicyPack(...) in policies/__main__.py, the version in PulumiPolicy.yaml."""
-    program = ast.parse((POLICY_PACK_DIR / "__main__.py").read_text(encoding="utf-8"))
-    name = next(keyword.value.value for node in ast.walk(program)
-                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "PolicyPack"
-                for keyword in node.keywords if keyword.arg == "name")
+    name = source_facts.call_keyword(POLICY_PACK_DIR / "__main__.py", "PolicyPack", "name")
     version = YAML(typ="safe").load(POLICY_PACK_DIR / "PulumiPolicy.yaml")["version"]
     return name, str(version)
 

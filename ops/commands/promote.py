@@ -24,7 +24,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from components.config import namespaced
+from stack_config import namespaced
 from ops.lib import node_health
 from ops.lib.errors import EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.report import write_text_atomically

@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import (BotoCoreError, ClientError, EndpointConnectionError,
                                  NoCredentialsError, PartialCredentialsError)
 
-from components.config import PROD_MIN_BACKUP_RETENTION_DAYS, SETTINGS_BY_KEY, namespaced
+from stack_config import PROD_MIN_BACKUP_RETENTION_DAYS, SETTINGS_BY_KEY, namespaced
 from components.tags import BACKUP_TAG_KEY, BACKUP_TAG_VALUE, STACK_TAG_KEY
 from ops.lib.errors import EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.stackfile import read_stack_file

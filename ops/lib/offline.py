@@ -26,11 +26,16 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from ops.lib import source_facts
 from ops.lib.paths import PROJECT_ROOT
 from ops.lib.stackfile import StackFile
 from policies.rules.common.values import SECRET_SIGNATURE, SIGNATURE_KEY, is_secret_wire_value
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+
+
+BOOTSTRAP_PROGRAM = PROJECT_ROOT / "bootstrap" / "account_bootstrap.py"
 
 
 @dataclass
@@ -43,6 +48,7 @@ class RecordedResource:
     custom: bool
     protect: bool
     id: str = ""  # what the mock answered; references between resources carry it
+    dependencies: tuple[str, ...] = ()  # URNs the engine would wait for (depends_on, inputs)
 
 
 @dataclass
@@ -82,12 +88,19 @@ def wire_form(struct: Any) -> dict[str, Any]:
     return _integral_numbers(json_format.MessageToDict(struct))
 
 
+# The offline account's zones: names a-d map to these ids (as a real account maps them).
+ZONE_IDS = ("use1-az1", "use1-az2", "use1-az4", "use1-az6")
+
+
 def _short_hash(*parts: str, length: int = 8) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
     """Answers the program's resource registrations and invokes for one account/region."""
+
+    # Which zones getInstanceTypeOfferings reports for any type (tests narrow it).
+    zone_ids_offering: tuple[str, ...] = ZONE_IDS
 
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id = account_id
@@ -117,10 +130,21 @@ class OfflineMocks(pulumi.runtime.Mocks):
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
                 "id": self.region,
                 "names": [f"{self.region}{letter}" for letter in "abcd"],
-                "zoneIds": [f"use1-az{number}" for number in (1, 2, 4, 6)],
+                "zoneIds": list(ZONE_IDS),
                 "groupNames": [self.region] * 4},
             "aws:ssm/getParameter:getParameter": self._ssm_parameter,
+            "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
+                self._instance_type_offerings,
         }
+
+    def _instance_type_offerings(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every zone offers every type, unless a test says otherwise."""
+        types = [value for item in args.get("filters", []) if item.get("name") == "instance-type"
+                 for value in item.get("values", [])]
+        zone_ids = self.zone_ids_offering
+        return {"id": self.region, "instanceTypes": [t for t in types for _ in zone_ids],
+                "locations": [z for _ in types for z in zone_ids],
+                "locationTypes": ["availability-zone-id"] * (len(types) * len(zone_ids))}
 
     def _partition(self) -> dict[str, Any]:
         """As AWS answers: GovCloud and China regions are partitions of their own."""
@@ -143,6 +167,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
     # -- resources --
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == STACK_REFERENCE_TYPE:
+            return args.name, {"name": args.name, "outputs": self._bootstrap_outputs(),
+                               "secretOutputNames": []}
         if not args.custom:
             return "", {}
         resource_id = f"{args.name}-{_short_hash(args.typ, args.name)}"
@@ -152,6 +179,12 @@ class OfflineMocks(pulumi.runtime.Mocks):
             state["name"] = f"{prefix}{_short_hash(resource_id)}" if prefix else resource_id
         state.update(self._computed_attributes(args.typ, resource_id, state))
         return resource_id, state
+
+    def _bootstrap_outputs(self) -> dict[str, Any]:
+        """What the account's bootstrap stack exports, for the node stack's StackReference:
+        the names come from the bootstrap program itself (tests compare with its run)."""
+        boundary = source_facts.constant(BOOTSTRAP_PROGRAM, "BOUNDARY_POLICY_NAME")
+        return {"permissionsBoundaryArn": f"arn:aws:iam::{self.account_id}:policy/{boundary}"}
 
     def _computed_attributes(self, resource_type: str, resource_id: str,
                              state: dict[str, Any]) -> dict[str, Any]:
@@ -171,6 +204,12 @@ class OfflineMocks(pulumi.runtime.Mocks):
                     "Policy": "policy"}[resource_type.rsplit(":", 1)[1]]
             computed.update(arn=f"arn:aws:iam::{self.account_id}:{kind}/{state['name']}",
                             uniqueId=f"AROA{_short_hash(resource_id, length=16).upper()}")
+        elif resource_type == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            host = str(state.get("url", "")).removeprefix("https://")
+            computed["arn"] = f"arn:aws:iam::{self.account_id}:oidc-provider/{host}"
+        elif resource_type == "random:index/randomId:RandomId":
+            digest = _short_hash(resource_id, length=2 * int(state.get("byteLength", 4)))
+            computed = {"hex": digest, "dec": str(int(digest, 16))}
         elif resource_type == "aws:cloudwatch/metricAlarm:MetricAlarm":
             computed["arn"] = (f"arn:aws:cloudwatch:{self.region}:{self.account_id}"
                                f":alarm:{state['name']}")
@@ -265,7 +304,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.recorded.append(RecordedResource(
                 urn=response.urn, type=request.type, name=request.name,
                 parent=request.parent or None, inputs=wire_form(request.object),
-                custom=bool(request.custom), protect=bool(request.protect), id=response.id))
+                custom=bool(request.custom), protect=bool(request.protect), id=response.id,
+                dependencies=tuple(request.dependencies)))
         return response
 
 
@@ -319,6 +359,11 @@ def run_under_mocks(build: Callable[[], Any], project: str, stack: str,
     Returns every registration and the stack outputs `build` exported.
     """
     monitor = RecordingMonitor(OfflineMocks(account_id, region))
+    # A run that failed leaves its pending outputs and RPCs behind, bound to its closed
+    # loop; the next run in the process would wait on them.
+    with pulumi_settings.SETTINGS.lock:
+        pulumi_settings.SETTINGS.outputs.clear()
+    pulumi_settings.SETTINGS.rpc_manager.clear()
     with _own_event_loop():
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack,

@@ -12,11 +12,14 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from components.config import SETTINGS_BY_KEY, split_namespace, NAMESPACE
+from stack_config import NAMESPACE, offline_placeholder
 from ops.lib.errors import OpsError
 from ops.lib.paths import PROJECT_ROOT
 
 GENERIC_SECRET_PLACEHOLDER = "offline-preview-secret-value"
+# Every placeholder ciphertext in the committed stack files carries this mark, so that
+# `ops prepare-stack` can tell a template's stand-in from a value someone encrypted.
+PLACEHOLDER_MARK = "Placeholder"
 
 
 @dataclass(frozen=True)
@@ -181,9 +184,7 @@ def stack_file_path(stack: str, root: Path = PROJECT_ROOT) -> Path:
 
 
 def _placeholder_for(full_key: str) -> str:
-    namespace, key = split_namespace(full_key)
-    setting = SETTINGS_BY_KEY.get(key) if namespace == NAMESPACE else None
-    return setting.placeholder if setting and setting.placeholder else GENERIC_SECRET_PLACEHOLDER
+    return offline_placeholder(full_key) or GENERIC_SECRET_PLACEHOLDER
 
 
 def _as_config_string(value: Any) -> str:

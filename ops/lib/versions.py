@@ -1,6 +1,6 @@
 """Chainlink version pins and their order: semver releases and image digests.
 
-A pin is what `chainlink-node-aws:chainlinkVersion` accepts (see components/config.py):
+A pin is what `chainlink-node-aws:chainlinkVersion` accepts (see stack_config/keys.py):
 a semantic version such as 2.29.0 or 2.30.0-beta.1, or an image digest sha256:<64 hex>.
 Releases are ordered by semver precedence; digests carry no order at all.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.config import parse_chainlink_version
+from stack_config import parse_chainlink_version
 
 DIGEST_PREFIX = "sha256:"
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from ops.offline import run_program
-from ops.preview import resources_document
-from ops.stackfile import PROJECT_ROOT, read_stack_file
+from ops.lib.offline import run_program
+from ops.commands.preview import resources_document
+from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
 from policies.engine import evaluate, has_mandatory, load_policy_config
 from tests.engine.workspace import (STACK_TYPE, Violation, Workspace, offline_violations,
                                     policy_config_path, resource_types)

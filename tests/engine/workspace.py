@@ -19,8 +19,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from ops.preview import default_policy_config
-from ops.stackfile import PROJECT_ROOT, read_stack_file
+from ops.commands.preview import default_policy_config
+from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
 
 TOOLS_BIN = PROJECT_ROOT / ".tools" / "pulumi" / "bin"
 PULUMI = TOOLS_BIN / "pulumi"

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs  # noqa: E402
 
-from ops.offline import OfflineMocks  # noqa: E402
+from ops.lib.offline import OfflineMocks  # noqa: E402
 
 
 def answer(mocks: OfflineMocks, question: dict[str, Any]) -> tuple[OfflineMocks, Any]:
