@@ -70,7 +70,7 @@ def test_pulumi_defaults_are_the_programs_defaults_in_every_environment():
 def test_keys_pulumi_cannot_default_are_named_in_the_readme():
     per_environment = [s.key for s in SETTINGS if s.per_environment]
     assert per_environment == ["natGatewayStrategy", "nodeInstanceType", "dbInstanceClass",
-                               "logRetentionDays", "minGasBalance"]
+                               "logRetentionDays", "minGasBalance", "bootstrapStack"]
     assert not set(per_environment) & set(project_config())
 
 

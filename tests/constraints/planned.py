@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ops.offline import run_program, unwrap_secrets
-from ops.stackfile import PROJECT_ROOT, read_stack_file
+from ops.lib.offline import run_program, unwrap_secrets
+from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
 
 BOOTSTRAP_DIR = PROJECT_ROOT / "bootstrap"
 # (label, project directory, stack name, config overrides): prod-optional switches on
