@@ -8,6 +8,7 @@ import pulumi
 from components.aws_context import AwsContext
 from components.backups import VolumeBackups, VolumeBackupsArgs
 from components.bastion import Bastion, BastionArgs
+from components.chains import rpc_secret_document
 from components.cloudwatch_agent import (agent_scrape_config, cloudwatch_agent_config_output,
                                          node_metrics_namespace)
 from components.database import Database, DatabaseArgs
@@ -50,7 +51,9 @@ network = Network(NAME, NetworkArgs(
     nat_gateway_strategy=config.nat_gateway_strategy,
     interface_endpoints=config.interface_endpoints,
     flow_log_retention_days=config.log_retention_days,
-    flow_log_kms_key_arn=encryption.telemetry_key_arn))
+    flow_log_kms_key_arn=encryption.telemetry_key_arn,
+    instance_types=[config.node_instance_type,
+                    *([config.bastion_instance_type] if config.bastion_enabled else [])]))
 
 if config.bastion_enabled:
     bastion = Bastion(NAME + "-bastion", BastionArgs(
@@ -69,8 +72,7 @@ secrets = Secrets(NAME, SecretsArgs(
     api_user_email=config.api_user_email,
     api_password=config.api_password,
     keystore_password=config.keystore_password,
-    rpc_ws_url=config.rpc_ws_url,
-    rpc_http_url=config.rpc_http_url,
+    rpc_urls=rpc_secret_document(config.chains),
     recovery_window_days=profile.recovery_window_days,
     protect=profile.protect_data))
 
@@ -125,7 +127,7 @@ node = ChainlinkNode(NAME + "-node", ChainlinkNodeArgs(
     load_balancer=load_balancer,
     peer_load_balancer=peer_load_balancer,
     chainlink_version=config.chainlink_version,
-    chain_id=config.chain.chain_id,
+    chains=config.chains,
     instance_type=config.node_instance_type,
     volume_size_gb=config.node_volume_size_gb,
     cloudwatch_agent_config=cloudwatch_agent_config_output(
@@ -166,7 +168,7 @@ pulumi.export("databaseClusterIdentifier", database.cluster_identifier)
 pulumi.export("databaseCredentialsSecretArn", database.credentials_secret_arn)
 pulumi.export("volumeBackupPolicyId", volume_backups.policy_id)
 pulumi.export("nodeLogGroup", node_logs.node_log_group_name)
-pulumi.export("chainId", config.chain.chain_id)
+pulumi.export("chainIds", [spec.chain.chain_id for spec in config.chains])
 pulumi.export("chainlinkVersion", config.chainlink_version)
 pulumi.export("nodeImage", node.image)
 pulumi.export("nodeGroupName", node.group_name)

@@ -65,7 +65,8 @@ class NodeLoadBalancer(pulumi.ComponentResource):
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.deletion_protection,
             tags={"Name": f"{name}-alb"},
-            opts=self._child)
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=network.internet_access if self.https else None))
         target_group = self._target_group(network)
         if self.https:
             self._https_listeners(load_balancer, target_group, args.certificate_arn)

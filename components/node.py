@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext, amazon_linux_ami
+from components.chains import ChainSpec, agent_chains
 from components.database import Database
 from components.host.user_data import (AGENT_SOURCE, HostBootstrap, HostTimings, agent_sha256,
                                        image_reference, user_data)
@@ -56,7 +57,7 @@ class ChainlinkNodeArgs:
     logs: NodeLogs
     load_balancer: NodeLoadBalancer
     chainlink_version: str
-    chain_id: int
+    chains: tuple[ChainSpec, ...]
     instance_type: str
     volume_size_gb: int
     # JSON for the CloudWatch agent on the host (components.cloudwatch_agent), and the
@@ -291,7 +292,7 @@ def agent_settings(args: ChainlinkNodeArgs) -> pulumi.Output[str]:
         host=database.endpoint,
         announce=peers.announce_addresses if peers else [],
     ).apply(lambda values: AgentSettings(
-        region=values["region"], chain_id=str(args.chain_id),
+        region=values["region"], chains=agent_chains(args.chains),
         secrets=SecretArns(api_credentials=values["api"],
                            keystore_password=values["keystore"],
                            rpc_urls=values["rpc"], database_credentials=values["database"]),

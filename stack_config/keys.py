@@ -13,15 +13,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from components.chains import Chain, resolve_chain
+from components.chains import ChainSpec
+from stack_config.chains import parse_chains
 from stack_config.parsers import (SecretValue, int_between, ipv4_cidr, node_password, one_of,
                                   parse_account_id, parse_bool, parse_certificate_arn,
                                   parse_chainlink_version, parse_db_instance_class,
                                   parse_email, parse_instance_type, parse_key_pair_name,
                                   parse_log_retention, parse_policy_arn, parse_positive_amount,
                                   parse_postgres_version, parse_region, parse_stack_reference,
-                                  parse_vpc_cidr,
-                                  url_with_scheme)
+                                  parse_vpc_cidr)
 from components.host.chainlink_agent import API_PASSWORD_MAX_BYTES, password_rule
 from stack_config.profile import ENVIRONMENTS, PROFILES, EnvironmentProfile
 
@@ -116,17 +116,15 @@ class StackConfig:
     node_volume_size_gb: int = key("nodeVolumeSizeGb", "integer",
             "Size of each node host's encrypted gp3 root volume.", "20 to 1000",
             int_between(20, 1000), default=30)
-    chain: Chain = key("chain", "string",
-            "The EVM chain the node serves: a network name from the chain table or a chain id.",
-            "network name (see Chains) or positive integer", resolve_chain)
-    rpc_ws_url: str | SecretValue = key("rpcWsUrl", "URL",
-            "WebSocket RPC endpoint of the chain's client; may carry an API key, so may be "
-            "a secret.", "ws:// or wss:// URL", url_with_scheme("ws", "wss"),
-            secret="allowed", placeholder="wss://rpc.offline-preview.invalid/ws")
-    rpc_http_url: str | SecretValue = key("rpcHttpUrl", "URL",
-            "HTTP RPC endpoint of the chain's client; providers embed API keys in it, so set "
-            "it as a secret.", "http:// or https:// URL", url_with_scheme("http", "https"),
-            secret="allowed", placeholder="https://rpc.offline-preview.invalid/http")
+    chains: tuple[ChainSpec, ...] = key("chains", "list of chains",
+            "The EVM chains the node serves, each with its primary RPC nodes (WebSocket and "
+            "HTTP) and optional send-only nodes; URLs may carry API keys, so may be secrets "
+            "(see [Chains and RPC nodes](#chains-and-rpc-nodes)).",
+            "one or more `{chain, wsUrl, httpUrl}` or `{chain, nodes: [{name, wsUrl, "
+            "httpUrl}], sendOnly: [{name, httpUrl}]}`; chain a network name or chain id, "
+            "each chain once", parse_chains, secret="allowed",
+            placeholder='[{"chain": "1", "wsUrl": "wss://rpc.offline-preview.invalid/ws", '
+                        '"httpUrl": "https://rpc.offline-preview.invalid/http"}]')
     api_user_email: str = key("apiUserEmail", "string",
             "E-mail of the node's admin user (created on first start).", "e-mail address",
             parse_email)
@@ -205,6 +203,13 @@ class StackConfig:
         """Everything that differs between dev and prod beyond the keys' defaults."""
         return PROFILES[self.environment]
 
+
+# Keys of earlier releases: named with what replaced them, never merely "unknown".
+RETIRED_KEYS = {
+    key: ("is the single-chain form of earlier releases; write it as `chains`, for example "
+          "chainlink-node-aws:chains: [{chain: ethereum-sepolia, wsUrl: ..., httpUrl: ...}] "
+          "(README \"Chains and RPC nodes\", migration note)")
+    for key in ("chain", "rpcWsUrl", "rpcHttpUrl")}
 
 SETTINGS: tuple[Setting, ...] = tuple(
     Setting(item.metadata["setting"][0], item.name, *item.metadata["setting"][1:])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from typing import Any, Iterable, Mapping, TypeVar
 
-from stack_config.keys import (NAMESPACE, OPTIONAL, SETTINGS, SETTINGS_BY_KEY, Setting,
-                               StackConfig)
+from stack_config.keys import (NAMESPACE, OPTIONAL, RETIRED_KEYS, SETTINGS, SETTINGS_BY_KEY,
+                               Setting, StackConfig)
 from stack_config.parsers import SecretValue
 from stack_config.profile import PROFILES
 
@@ -19,6 +20,14 @@ class ConfigError(Exception):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
         super().__init__("\n".join(f"{NAMESPACE}:{key}: {text}" for key, text in problems))
+
+
+def unknown_key_problem(key: str) -> str:
+    if key in RETIRED_KEYS:
+        return RETIRED_KEYS[key]
+    close = difflib.get_close_matches(key, list(SETTINGS_BY_KEY), n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return f"is not a known setting; {hint}see the configuration table in README.md"
 
 
 def _parse_setting(setting: Setting, raw: str | None, is_secret: bool,
@@ -89,9 +98,7 @@ def parse_stack_config(raw: Mapping[str, str], stack: str,
     because a misspelt key would otherwise be ignored silently.
     """
     problems: list[tuple[str, str]] = [
-        (key, "is not a known setting; see the configuration table in README.md")
-        for key in sorted(set(raw) - set(SETTINGS_BY_KEY))
-    ]
+        (key, unknown_key_problem(key)) for key in sorted(set(raw) - set(SETTINGS_BY_KEY))]
     environment = raw.get("environment", "dev")
     # A bad environment is reported by its own key; the defaults then come from dev.
     environment = environment if environment in PROFILES else "dev"

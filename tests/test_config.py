@@ -8,7 +8,7 @@ from stack_config import (SETTINGS, ConfigError, SecretValue, own_keys,
                                parse_stack_config)
 from ops.lib.stackfile import read_stack_file
 
-SECRET_KEYS = {"apiPassword", "keystorePassword", "rpcHttpUrl", "rpcWsUrl"}
+SECRET_KEYS = {"apiPassword", "keystorePassword"}
 
 
 def base_config(environment: str) -> dict[str, str]:
@@ -49,8 +49,6 @@ REJECTIONS = [
     ("backupRetentionDays", "36", "dev", "from 1 to 35"),
     ("backupRetentionDays", "seven", "dev", "whole number"),
     ("backupRetentionDays", "3", "prod", "at least 7 in prod"),
-    ("chain", "ethereum-kovan", "dev", "unknown network"),
-    ("chain", "0", "dev", "positive"),
     ("nodeInstanceType", "large", "dev", "EC2 instance type"),
     ("nodeInstanceType", "M6I.LARGE", "dev", "EC2 instance type"),
     ("bastionInstanceType", "t3", "dev", "EC2 instance type"),
@@ -71,8 +69,6 @@ REJECTIONS = [
     ("apiUserEmail", "not-an-email", "dev", "e-mail"),
     ("alarmEmail", None, "prod", "required in prod"),
     ("certificateArn", "arn:aws:iam::1:cert", "dev", "ACM certificate ARN"),
-    ("rpcWsUrl", "https://rpc.example.com", "dev", "ws://"),
-    ("rpcHttpUrl", "wss://rpc.example.com", "dev", "https://"),
     ("environment", "staging", "dev", "dev, prod"),
     ("vpcCidrr", "10.0.0.0/16", "dev", "not a known setting"),
     ("backupCopyRegion", "Europe", "prod", "AWS region"),
@@ -194,11 +190,6 @@ def test_short_secrets_get_one_message_that_does_not_depend_on_the_value():
     assert message.endswith("the value is secret, so it is not shown")
 
 
-def test_a_secret_url_error_names_the_key_and_the_rule_but_not_the_value():
-    problems = problems_for("dev", rpcHttpUrl="ftp://user:hunter2@rpc.example.com")
-    assert problems == [("rpcHttpUrl", "expected a URL starting with http:// or https://")]
-
-
 def test_a_password_stored_in_plaintext_is_refused():
     problems = problems_for("dev", secret_keys=SECRET_KEYS - {"keystorePassword"})
     assert problems == [("keystorePassword",
@@ -208,20 +199,9 @@ def test_a_password_stored_in_plaintext_is_refused():
 
 def test_several_bad_keys_give_one_line_each():
     problems = problems_for("prod", vpcCidr="10.0.0.0/33", backupRetentionDays="2",
-                            chain="nowhere")
-    assert sorted(key for key, _ in problems) == ["backupRetentionDays", "chain", "vpcCidr"]
+                            chains='[{"chain": "nowhere"}]')
+    assert sorted(key for key, _ in problems) == ["backupRetentionDays", "chains", "vpcCidr"]
     assert len(str(ConfigError(problems)).splitlines()) == 3
-
-
-def test_chains_resolve_by_name_and_by_id():
-    raw = base_config("dev")
-    for selector, chain_id, link in [("ethereum-mainnet", 1, "0x5149"),
-                                     ("137", 137, "0xb089"),
-                                     ("999999", 999999, None)]:
-        raw["chain"] = selector
-        chain = parse_stack_config(raw, "dev", SECRET_KEYS).chain
-        assert chain.chain_id == chain_id
-        assert (chain.link_token or "").startswith(link or "")
 
 
 def test_environment_defaults_differ_where_they_should():

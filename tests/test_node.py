@@ -243,7 +243,9 @@ def test_the_host_settings_describe_this_stacks_database_and_chain(stack_run, st
     settings = host_settings(run)
     assert settings.database_host == run.outputs["databaseEndpoint"]
     assert (settings.database_port, settings.database_name) == (5432, "chainlink")
-    assert settings.chain_id == str(run.outputs["chainId"])
+    assert [chain["chainId"] for chain in settings.chains] == [
+        str(chain_id) for chain_id in run.outputs["chainIds"]]
+    assert settings.chains[0]["nodes"] == [{"name": "primary", "sendOnly": False}]
     assert (settings.lease_duration, settings.lease_refresh_interval) == ("10s", "1s")
     assert settings.secure_cookies is True
     assert settings.p2p_port == 0

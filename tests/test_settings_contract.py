@@ -23,8 +23,10 @@ from tests.conftest import inputs_of, read_stack_file, run_program, with_overrid
 
 FAKE_SECRETS = agent.NodeSecrets(
     api_email="ops@example.com", api_password="a-fine-api-password-1",
-    keystore_password="a-fine-keystore-password", ws_url="wss://rpc.example.com/ws",
-    http_url="https://rpc.example.com/http", database_username="chainlink",
+    keystore_password="a-fine-keystore-password",
+    rpc_urls={"1/primary/wsUrl": "wss://rpc.example.com/ws",
+              "1/primary/httpUrl": "https://rpc.example.com/http"},
+    database_username="chainlink",
     database_password="a-fine-database-password", versions={})
 
 
@@ -135,3 +137,17 @@ def test_the_database_the_agent_dials_is_the_cluster(published):
 def test_every_settings_field_survives_the_round_trip(published):
     _, _, settings, _ = published
     assert agent.parse_settings(json.loads(settings.to_json()), "x") == settings
+
+
+def test_with_p2p_the_node_runs_ocr2_so_the_p2p_stack_listens(published):
+    _, _, _, config = published
+    assert config["P2P"]["V2"]["Enabled"] is True
+    assert config["OCR2"] == {"Enabled": True}
+    assert config["Feature"] == {"LogPoller": True}
+
+
+def test_the_log_driver_never_blocks_the_node(published):
+    _, document, _, _ = published
+    options = option_values(docker_run(document), "--log-opt")
+    assert "mode=non-blocking" in options
+    assert any(option.startswith("max-buffer-size=") for option in options)

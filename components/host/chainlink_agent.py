@@ -6,8 +6,9 @@
             directory (0600, owned by the container user, each file atomically)
   watchdog  from a timer: mark this instance unhealthy in its Auto Scaling group when
             the node unit gave up restarting or its container is gone
-  watch     from a timer: restart the node when a secret it read has a new current
-            version (the database password was rotated), so it reconnects with it
+  watch     from a timer: restart the node when a secret it can take at a restart has
+            a new current version (RPC URLs, rotated database password); a new keystore
+            password is never applied by a restart (see README "Credential rotation")
 
 Runs on the node hosts (Amazon Linux 2023: Python 3.9, stdlib + boto3 + tomlkit, one
 file, installed as chainlink_agent.py) and here as `python -m ops agent ...`. Non-secret
@@ -45,7 +46,7 @@ EXIT_FAILED = 1      # an AWS call failed, or the node is unhealthy
 EXIT_BAD_INPUT = 2   # bad arguments, settings or secret contents
 
 DEFAULT_SETTINGS_PATH = "/etc/chainlink/agent.json"
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 # The release images run as their own non-root user `chainlink`.
 CONTAINER_UID = 14933
 CONTAINER_GID = 14933
@@ -135,12 +136,24 @@ def setting(path: str, default: Any = dataclasses.MISSING, **options: Any) -> An
 class SecretArns:
     api_credentials: str = setting("apiCredentials")        # {"email", "password"}
     keystore_password: str = setting("keystorePassword")    # {"password"}
-    rpc_urls: str = setting("rpcUrls")                      # {"wsUrl", "httpUrl"}
+    rpc_urls: str = setting("rpcUrls")                      # rpc_url_field() -> URL
     database_credentials: str = setting("databaseCredentials")  # RDS: {"username", "password"}
 
     def all(self) -> list[str]:
         return [self.api_credentials, self.keystore_password, self.rpc_urls,
                 self.database_credentials]
+
+    def restartable(self) -> list[str]:
+        """The secrets the node takes at a restart. Not the keystore password (the key
+        ring stays encrypted with the old one: restarting with a new one crash-loops
+        both hosts) and not the API credentials (read only while the users table is
+        empty)."""
+        return [self.rpc_urls, self.database_credentials]
+
+
+def rpc_url_field(chain_id: str, node: str, kind: str) -> str:
+    """The RPC secret's field for one URL: `<chain id>/<node name>/<wsUrl|httpUrl>`."""
+    return f"{chain_id}/{node}/{kind}"
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,9 @@ class AgentSettings:
     """What the agent needs to know that is not secret; JSON on the host."""
 
     region: str = setting("region")
-    chain_id: str = setting("chainId")
+    # [{"chainId": "1", "nodes": [{"name": "a", "sendOnly": false}, ...]}, ...]; the URLs
+    # are in the RPC secret under rpc_url_field(...).
+    chains: list = setting("chains")
     secrets: SecretArns = setting("secrets")
     database_host: str = setting("database.host")
     database_port: int = setting("database.port")
@@ -254,10 +269,23 @@ def parse_settings(document: Any, source: str) -> AgentSettings:
     if not all(isinstance(address, str) and address
                for address in settings.p2p_announce_addresses):
         raise AgentError(f"{source}: p2p.announceAddresses must be host:port strings")
+    check_chains(settings.chains, source)
     if settings.p2p_port and not settings.p2p_announce_addresses:
         raise AgentError(f"{source}: p2p.announceAddresses must name the addresses peers "
                          "dial when p2p.port is set")
     return settings
+
+
+def check_chains(chains: list, source: str) -> None:
+    problem = f"{source}: chains must be a non-empty list of {{chainId, nodes: [{{name, sendOnly}}]}}"
+    if not chains or not all(isinstance(chain, dict) for chain in chains):
+        raise AgentError(problem)
+    for chain in chains:
+        nodes = chain.get("nodes")
+        if (not isinstance(chain.get("chainId"), str) or not isinstance(nodes, list) or not nodes
+                or not all(isinstance(node, dict) and isinstance(node.get("name"), str)
+                           and isinstance(node.get("sendOnly"), bool) for node in nodes)):
+            raise AgentError(problem)
 
 
 def load_settings(path: str) -> AgentSettings:
@@ -371,8 +399,7 @@ class NodeSecrets:
     api_email: str
     api_password: str
     keystore_password: str
-    ws_url: str
-    http_url: str
+    rpc_urls: dict[str, str]   # rpc_url_field(...) -> URL
     database_username: str
     database_password: str
     versions: dict[str, str]   # secret ARN -> the version that was read
@@ -388,7 +415,7 @@ def read_node_secrets(client: Any, settings: AgentSettings) -> NodeSecrets:
     arns = settings.secrets
     api = fetch_secret(client, arns.api_credentials, ("email", "password"), settings)
     keystore = fetch_secret(client, arns.keystore_password, ("password",), settings)
-    rpc = fetch_secret(client, arns.rpc_urls, ("wsUrl", "httpUrl"), settings)
+    rpc = fetch_secret(client, arns.rpc_urls, rpc_url_fields(settings), settings)
     database = fetch_secret(client, arns.database_credentials, ("username", "password"),
                             settings)
     check_secret_field(api.arn, "email", email_problem(api.fields["email"]))
@@ -398,16 +425,39 @@ def read_node_secrets(client: Any, settings: AgentSettings) -> NodeSecrets:
                        password_problem(keystore.fields["password"], None))
     check_secret_field(database.arn, "password",
                        password_problem(database.fields["password"], None))
-    for key, schemes in RPC_URL_SCHEMES.items():
-        check_secret_field(rpc.arn, key, url_problem(rpc.fields[key], schemes))
+    for key, value in rpc.fields.items():
+        schemes = RPC_URL_SCHEMES[key.rsplit("/", 1)[1]]
+        check_secret_field(rpc.arn, key, url_problem(value, schemes))
     return NodeSecrets(
         api_email=api.fields["email"], api_password=api.fields["password"],
         keystore_password=keystore.fields["password"],
-        ws_url=rpc.fields["wsUrl"], http_url=rpc.fields["httpUrl"],
+        rpc_urls=dict(rpc.fields),
         database_username=database.fields["username"],
         database_password=database.fields["password"],
         versions={document.arn: document.version_id
                   for document in (api, keystore, rpc, database)})
+
+
+def rpc_url_fields(settings: AgentSettings) -> list[str]:
+    """Every URL field the RPC secret must hold: HTTP for each node, WebSocket for the
+    primary ones."""
+    return [rpc_url_field(chain["chainId"], node["name"], kind)
+            for chain in settings.chains for node in chain["nodes"]
+            for kind in (("httpUrl",) if node["sendOnly"] else ("wsUrl", "httpUrl"))]
+
+
+def evm_document(settings: AgentSettings, secrets: NodeSecrets) -> list[dict[str, Any]]:
+    """[[EVM]] with its [[EVM.Nodes]]; the node's own failover settings (NodePool) stay at
+    their defaults."""
+    def node_entry(chain_id: str, node: dict) -> dict[str, Any]:
+        def url(kind: str) -> str:
+            return secrets.rpc_urls[rpc_url_field(chain_id, node["name"], kind)]
+        if node["sendOnly"]:
+            return {"Name": node["name"], "HTTPURL": url("httpUrl"), "SendOnly": True}
+        return {"Name": node["name"], "WSURL": url("wsUrl"), "HTTPURL": url("httpUrl")}
+    return [{"ChainID": chain["chainId"],
+             "Nodes": [node_entry(chain["chainId"], node) for node in chain["nodes"]]}
+            for chain in settings.chains]
 
 
 def database_url(settings: AgentSettings, username: str, password: str) -> str:
@@ -423,7 +473,7 @@ def config_document(settings: AgentSettings, secrets: NodeSecrets) -> dict[str, 
     if settings.p2p_port:
         p2p_v2["ListenAddresses"] = [f"0.0.0.0:{settings.p2p_port}"]
         p2p_v2["AnnounceAddresses"] = list(settings.p2p_announce_addresses)
-    return {
+    document: dict[str, Any] = {
         # JSON on the console for CloudWatch; MaxSize 0 turns off the log file, which
         # would otherwise grow inside the container.
         "Log": {"Level": "info", "JSONConsole": True, "File": {"MaxSize": "0b"}},
@@ -434,10 +484,14 @@ def config_document(settings: AgentSettings, secrets: NodeSecrets) -> dict[str, 
         "Database": {"Lock": {"Enabled": True, "LeaseDuration": settings.lease_duration,
                               "LeaseRefreshInterval": settings.lease_refresh_interval}},
         "P2P": {"V2": p2p_v2},
-        "EVM": [{"ChainID": settings.chain_id,
-                 "Nodes": [{"Name": f"rpc-{settings.chain_id}", "WSURL": secrets.ws_url,
-                            "HTTPURL": secrets.http_url}]}],
+        "EVM": evm_document(settings, secrets),
     }
+    if settings.p2p_port:
+        # The P2P stack starts only for OCR: without [OCR2] the node logs "P2P stack not
+        # needed" and never listens. OCR2 reads chain logs through the log poller.
+        document["OCR2"] = {"Enabled": True}
+        document["Feature"] = {"LogPoller": True}
+    return document
 
 
 def secrets_document(settings: AgentSettings, secrets: NodeSecrets) -> dict[str, Any]:
@@ -516,7 +570,8 @@ def render(settings: AgentSettings, client: Any = None) -> int:
         raise AgentError(f"cannot write into {error.filename or runtime_dir}: "
                          f"{error.strerror}; the agent runs as root from {settings.unit}",
                          EXIT_FAILED) from None
-    log(f"wrote {', '.join(files)} into {runtime_dir} for chain {settings.chain_id} "
+    chain_ids = ", ".join(chain["chainId"] for chain in settings.chains)
+    log(f"wrote {', '.join(files)} into {runtime_dir} for chains {chain_ids} "
         f"(owner {settings.container_uid}:{settings.container_gid}, mode 0600)")
     return EXIT_OK
 
@@ -531,8 +586,14 @@ def watch(settings: AgentSettings, client: Any = None,
         log(f"no rendered secrets recorded in {versions_path(settings)} yet; nothing to compare")
         return EXIT_OK
     client = client or aws_client("secretsmanager", settings)
-    changed = [arn for arn in settings.secrets.all()
-               if current_version_id(client, arn, settings) != recorded.get(arn)]
+    current = {arn: current_version_id(client, arn, settings) for arn in settings.secrets.all()}
+    changed = [arn for arn in settings.secrets.restartable()
+               if current[arn] != recorded.get(arn)]
+    if current[settings.secrets.keystore_password] != recorded.get(
+            settings.secrets.keystore_password):
+        log(f"secret {settings.secrets.keystore_password} has a new version; the node is NOT "
+            "restarted for it (it cannot unlock its keys with a new keystore password): "
+            "follow README \"Keystore password\" to re-encrypt, or put the old value back")
     pending = Path(settings.state_dir) / ROTATION_PENDING_FILE
     if not changed:
         pending.unlink(missing_ok=True)

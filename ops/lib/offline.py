@@ -48,6 +48,7 @@ class RecordedResource:
     custom: bool
     protect: bool
     id: str = ""  # what the mock answered; references between resources carry it
+    dependencies: tuple[str, ...] = ()  # URNs the engine would wait for (depends_on, inputs)
 
 
 @dataclass
@@ -87,12 +88,19 @@ def wire_form(struct: Any) -> dict[str, Any]:
     return _integral_numbers(json_format.MessageToDict(struct))
 
 
+# The offline account's zones: names a-d map to these ids (as a real account maps them).
+ZONE_IDS = ("use1-az1", "use1-az2", "use1-az4", "use1-az6")
+
+
 def _short_hash(*parts: str, length: int = 8) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
 
 class OfflineMocks(pulumi.runtime.Mocks):
     """Answers the program's resource registrations and invokes for one account/region."""
+
+    # Which zones getInstanceTypeOfferings reports for any type (tests narrow it).
+    zone_ids_offering: tuple[str, ...] = ZONE_IDS
 
     def __init__(self, account_id: str, region: str) -> None:
         self.account_id = account_id
@@ -122,10 +130,21 @@ class OfflineMocks(pulumi.runtime.Mocks):
             "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
                 "id": self.region,
                 "names": [f"{self.region}{letter}" for letter in "abcd"],
-                "zoneIds": [f"use1-az{number}" for number in (1, 2, 4, 6)],
+                "zoneIds": list(ZONE_IDS),
                 "groupNames": [self.region] * 4},
             "aws:ssm/getParameter:getParameter": self._ssm_parameter,
+            "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
+                self._instance_type_offerings,
         }
+
+    def _instance_type_offerings(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every zone offers every type, unless a test says otherwise."""
+        types = [value for item in args.get("filters", []) if item.get("name") == "instance-type"
+                 for value in item.get("values", [])]
+        zone_ids = self.zone_ids_offering
+        return {"id": self.region, "instanceTypes": [t for t in types for _ in zone_ids],
+                "locations": [z for _ in types for z in zone_ids],
+                "locationTypes": ["availability-zone-id"] * (len(types) * len(zone_ids))}
 
     def _partition(self) -> dict[str, Any]:
         """As AWS answers: GovCloud and China regions are partitions of their own."""
@@ -188,6 +207,9 @@ class OfflineMocks(pulumi.runtime.Mocks):
         elif resource_type == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             host = str(state.get("url", "")).removeprefix("https://")
             computed["arn"] = f"arn:aws:iam::{self.account_id}:oidc-provider/{host}"
+        elif resource_type == "random:index/randomId:RandomId":
+            digest = _short_hash(resource_id, length=2 * int(state.get("byteLength", 4)))
+            computed = {"hex": digest, "dec": str(int(digest, 16))}
         elif resource_type == "aws:cloudwatch/metricAlarm:MetricAlarm":
             computed["arn"] = (f"arn:aws:cloudwatch:{self.region}:{self.account_id}"
                                f":alarm:{state['name']}")
@@ -282,7 +304,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.recorded.append(RecordedResource(
                 urn=response.urn, type=request.type, name=request.name,
                 parent=request.parent or None, inputs=wire_form(request.object),
-                custom=bool(request.custom), protect=bool(request.protect), id=response.id))
+                custom=bool(request.custom), protect=bool(request.protect), id=response.id,
+                dependencies=tuple(request.dependencies)))
         return response
 
 
@@ -336,6 +359,11 @@ def run_under_mocks(build: Callable[[], Any], project: str, stack: str,
     Returns every registration and the stack outputs `build` exported.
     """
     monitor = RecordingMonitor(OfflineMocks(account_id, region))
+    # A run that failed leaves its pending outputs and RPCs behind, bound to its closed
+    # loop; the next run in the process would wait on them.
+    with pulumi_settings.SETTINGS.lock:
+        pulumi_settings.SETTINGS.outputs.clear()
+    pulumi_settings.SETTINGS.rpc_manager.clear()
     with _own_event_loop():
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack,

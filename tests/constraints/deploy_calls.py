@@ -193,8 +193,8 @@ SERVICE_LINKED_ROLE_NAMES = {"autoscaling.amazonaws.com": "AWSServiceRoleForAuto
                                  "AWSServiceRoleForElasticLoadBalancing",
                              "rds.amazonaws.com": "AWSServiceRoleForRDS",
                              "devops-guru.amazonaws.com": "AWSServiceRoleForDevOpsGuru"}
-# Types with no AWS call of their own (components) or none the role needs to judge.
-NO_CALLS = frozenset()
+# Types that make no AWS call at all.
+NO_CALLS = frozenset({"random:index/randomId:RandomId"})
 
 
 class Arns:

@@ -24,6 +24,7 @@ NOTHING_TO_JUDGE = {
     "aws:secretsmanager/secretVersion:SecretVersion": "a secret value",
     "aws:devopsguru/notificationChannel:NotificationChannel": "judged by botocore's "
                                                                "DevOps Guru model instead",
+    "random:index/randomId:RandomId": "not an AWS resource",
 }
 
 

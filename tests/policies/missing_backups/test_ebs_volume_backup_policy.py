@@ -1,3 +1,5 @@
+import pytest
+
 from policy_harness import PROD_CONFIG, UNKNOWN, messages, resource, violations, with_config
 
 
@@ -91,3 +93,23 @@ def test_exempt_tags_come_from_config():
     bastion = node_launch_template(volume_tags={"chainlink:backup": "none"})
     assert messages([bastion], EBS_RULE, config) == []
     assert len(messages([bastion], EBS_RULE, with_config({}))) == 1
+
+
+def stateless_launch_template(*mappings):
+    return resource(LAUNCH_TEMPLATE, {"blockDeviceMappings": list(mappings)}, name="web-lt")
+
+
+def test_a_launch_template_whose_volumes_die_with_the_instance_needs_no_backup():
+    root = {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "deleteOnTermination": "true"}}
+    assert messages([stateless_launch_template(root)], EBS_RULE) == []
+
+
+@pytest.mark.parametrize("data", [
+    {"deviceName": "/dev/xvdb", "ebs": {"encrypted": "true", "deleteOnTermination": "false"}},
+    {"deviceName": "/dev/xvdb", "ebs": {"encrypted": "true"}},  # not said: AWS's default for data volumes is to keep them
+])
+def test_a_volume_that_outlives_its_instance_needs_a_backup(data):
+    root = {"deviceName": "/dev/xvda", "ebs": {"deleteOnTermination": "true"}}
+    assert messages([stateless_launch_template(root, data)], EBS_RULE) == [
+        "the launch template's EBS volumes are not selected by any enabled DLM policy or AWS Backup selection in this stack"
+    ]

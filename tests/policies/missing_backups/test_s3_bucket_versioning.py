@@ -1,6 +1,6 @@
 import pytest
 
-from policy_harness import UNKNOWN, messages, resource
+from policy_harness import UNKNOWN, messages, resource, violations
 
 
 S3_RULE = "aws-s3-bucket-enable-versioning"
@@ -33,8 +33,21 @@ def test_bucket_versioning_resources_cover_their_bucket(link):
 
 def test_suspended_versioning_or_another_bucket_does_not_cover():
     bucket = resource(BUCKET, {"bucket": "chainlink-logs"}, name="logs")
-    assert len(messages([bucket, versioning("chainlink-logs", status="Suspended")], S3_RULE)) == 1
+    assert len(messages([bucket, versioning("chainlink-logs", status="Suspended")], S3_RULE)) == 2
     assert len(messages([bucket, versioning("other-bucket")], S3_RULE)) == 1
+
+
+@pytest.mark.parametrize("status", ["Suspended", "Disabled"])
+@pytest.mark.parametrize("kind", ["aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"])
+def test_versioning_turned_off_is_reported_even_without_its_bucket_in_the_stack(kind, status):
+    found = violations([versioning("bucket-made-elsewhere", status=status, resource_type=kind)], policy=S3_RULE)
+    assert [(v["urn"].rsplit("::", 1)[-1], v["message"]) for v in found] == [
+        ("logs-versioning", f"versioning status is {status!r}: overwritten and deleted objects are not kept")]
+
+
+@pytest.mark.parametrize("status", ["Enabled", UNKNOWN])
+def test_enabled_or_unknown_versioning_alone_passes(status):
+    assert messages([versioning("bucket-made-elsewhere", status=status)], S3_RULE) == []
 
 
 @pytest.mark.parametrize("inputs, violated", [

@@ -20,7 +20,7 @@ def user_data_findings(user_data) -> list[str]:
     (f"URL = 'postgresql://chainlink:{LEAKED}@db:5432/chainlink'", "user data contains a URL with a password"),
     (f"password: {LEAKED}", "user data contains a literal value for password"),
     (f'api_password = "{LEAKED}"', "user data contains a literal value for api_password"),
-    ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "user data contains an AWS access key id"),
+    ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE", "user data contains an AWS access key"),
     ("cat > /root/key <<EOF\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\nEOF", "user data contains a private key"),
 ])
 def test_plaintext_secrets_in_user_data_are_violations(script, expected):
@@ -79,3 +79,21 @@ def test_encrypted_user_data_cannot_be_scanned():
 def test_secret_wrapped_user_data_is_scanned_as_the_engine_scans_it():
     """User data is readable by anyone with ec2:DescribeInstanceAttribute, wrapped or not."""
     assert user_data_findings(secret(b64(f"DB_PASSWORD={LEAKED}"))) == ["user data contains a literal value for DB_PASSWORD"]
+
+
+GITHUB_TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+SLACK_WEBHOOK = "https://hooks.slack.com/services/T01ABCDEF/B01ABCDEF/abcdefghijklmnopqrstuvwx"
+
+
+@pytest.mark.parametrize("script, expected", [
+    (f"echo {GITHUB_TOKEN} | docker login ghcr.io -u ci --password-stdin", "a recognisable GitHub Token"),
+    (f"curl -X POST -d '{{\"text\": \"up\"}}' {SLACK_WEBHOOK}", "a recognisable Slack Token"),
+    (f"NOTIFY={SLACK_WEBHOOK}", "a recognisable Slack Token"),
+])
+def test_recognisable_tokens_under_harmless_names_are_found(script, expected):
+    assert user_data_findings(b64("#!/bin/bash\n" + script)) == [f"user data contains {expected}"]
+
+
+def test_a_token_read_at_run_time_is_a_reference_not_a_leak():
+    script = "aws ssm get-parameter --name /ci/ghcr-token --with-decryption | docker login ghcr.io --password-stdin"
+    assert user_data_findings(b64("#!/bin/bash\n" + script)) == []

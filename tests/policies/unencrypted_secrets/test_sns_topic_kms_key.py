@@ -14,3 +14,10 @@ def test_topics_without_a_key_are_violations():
     assert messages([resource(TYPE, {"name": "alarms"})], RULE) == [
         "no `kmsMasterKeyId`: the data is not encrypted with a key you control"
     ]
+
+
+def test_an_aws_managed_key_is_not_a_customer_key():
+    field = {"aws:sns/topic:Topic": "kmsMasterKeyId"}.get(TYPE, "kmsKeyId")
+    assert messages([resource(TYPE, {field: "alias/aws/sns"})], RULE) == [
+        f"`{field}` is the AWS-managed key 'alias/aws/sns', not a customer-managed key"
+    ]

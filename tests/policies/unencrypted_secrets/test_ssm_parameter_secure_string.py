@@ -46,7 +46,7 @@ def test_a_harmless_string_parameter_passes_whether_or_not_the_wire_wraps_it(val
 def test_a_recognisable_secret_value_in_a_string_parameter_is_a_violation(value):
     parameter = resource(PARAMETER, {"name": "/chainlink/prod/node-settings", "type": "String", "value": value})
     assert messages([parameter], SSM_RULE) == [
-        "parameter '/chainlink/prod/node-settings' holds an AWS access key id but is stored as String"
+        "parameter '/chainlink/prod/node-settings' holds an AWS access key but is stored as String"
     ]
 
 
