@@ -7,7 +7,6 @@ parallel test workers never collide.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Iterator
 
 from ops.lib.node_health import MAX_BODY_BYTES
@@ -122,36 +122,32 @@ class Bounded:
     max_rss_mb: float
 
 
-# Runs in a small interpreter of its own, which starts the command: a child forked straight
-# from a pytest worker would count the worker's resident pages (hundreds of MB after a
-# program run) in its own peak RSS.
+# Runs `python -m ops` under limits it sets on itself, then records its own peak resident
+# memory (VmHWM of the process after exec: a forked child's rusage would include the
+# test worker's own memory, copied at fork).
 _LAUNCHER = """
-import json, os, resource, subprocess, sys, threading
-cpu, memory, wall, out, err, *command = json.loads(sys.argv[1])
-def limit():
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-with open(out, "wb") as stdout, open(err, "wb") as stderr:
-    child = subprocess.Popen(command, stdout=stdout, stderr=stderr, preexec_fn=limit)
-killer = threading.Timer(wall, child.kill)
-killer.start()
-_, status, usage = os.wait4(child.pid, 0)
-killer.cancel()
-print(json.dumps([os.waitstatus_to_exitcode(status), usage.ru_maxrss]))
+import resource, runpy, sys
+cpu, memory, report = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+sys.argv = ["ops", *sys.argv[4:]]
+try:
+    runpy.run_module("ops", run_name="__main__", alter_sys=True)
+finally:
+    with open("/proc/self/status") as status, open(report, "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
 """
 
 
 def run_ops_bounded(*args: str, cpu_seconds: int = 20, memory_mb: int = 1024,
                     wall_seconds: float = 60) -> Bounded:
-    """`python -m ops ARGS` in a child with CPU and address-space limits, killed past
-    `wall_seconds` (the test then fails on its return code); reports the child's peak RSS."""
-    with tempfile.TemporaryDirectory() as folder:
-        out, err = os.path.join(folder, "stdout"), os.path.join(folder, "stderr")
-        spec = [cpu_seconds, memory_mb << 20, wall_seconds, out, err,
-                sys.executable, "-m", "ops", *args]
-        launched = subprocess.run([sys.executable, "-I", "-c", _LAUNCHER, json.dumps(spec)],
-                                  cwd=PROJECT_ROOT, capture_output=True, text=True,
-                                  timeout=wall_seconds + 30, check=True)
-        returncode, max_rss_kb = json.loads(launched.stdout)
-        with open(out, encoding="utf-8") as stdout, open(err, encoding="utf-8") as stderr:
-            return Bounded(returncode, stdout.read(), stderr.read(), max_rss_kb / 1024)
+    """`python -m ops ARGS` with CPU and address-space limits, killed past `wall_seconds`
+    (subprocess.TimeoutExpired fails the test); reports its peak resident memory."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "peak-kib"
+        result = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(cpu_seconds), str(memory_mb << 20),
+             str(report), *args],
+            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=wall_seconds)
+        peak_kib = int(report.read_text()) if report.exists() else 0
+    return Bounded(result.returncode, result.stdout, result.stderr, peak_kib / 1024)
