@@ -1,6 +1,9 @@
 # make preview STACK=dev   offline preview of a stack (creates venv/ on first use)
 # make test                the whole test suite, in parallel (JOBS=auto: one worker per core)
 # make lint                byte-compile everything and run the linters
+# make pulumi-cli          build the real Pulumi CLI, our Python language host and the stand-in
+#                          AWS provider from Go modules into .tools/pulumi/bin/ (needs Go)
+# make engine-test         the real-engine tests (tests/engine/); needs make pulumi-cli
 STACK ?= dev
 PYTHON ?= python3
 JOBS ?= auto
@@ -18,7 +21,7 @@ SYSTEM_VALIDATORS := cloud-init=cloud-init promtool=prometheus
 MISSING_PACKAGES = $(strip $(foreach pair,$(SYSTEM_VALIDATORS),\
     $(if $(shell command -v $(firstword $(subst =, ,$(pair)))),,$(lastword $(subst =, ,$(pair))))))
 
-.PHONY: preview test lint clean validators check-validators
+.PHONY: preview test lint clean validators check-validators pulumi-cli engine-test
 
 # uv installs the same pins several times faster than pip (the first `make preview` takes
 # seconds, not minutes); pip is the fallback wherever uv cannot be had or fails, and
@@ -37,10 +40,30 @@ preview: $(VENV)/.installed
 	$(PY) -m ops preview --stack $(STACK) $(if $(JSON),--json $(JSON))
 
 test: $(VENV)/.installed check-validators
-	$(PY) -m pytest -q -n $(JOBS) tests
+	$(PY) -m pytest -q -n $(JOBS) tests --ignore=tests/engine
+
+# The CLI version is the one tools/pulumi-cli/go.mod pins (one source); -p 2: two cores.
+PULUMI_TOOLS := tools/pulumi-cli
+PULUMI_BIN := $(CURDIR)/.tools/pulumi/bin
+PULUMI_GO := cd $(PULUMI_TOOLS) && GOFLAGS="-buildvcs=false -mod=readonly -p=2" go
+
+pulumi-cli:
+	@command -v go >/dev/null || { echo "make pulumi-cli: no go on PATH; install Go 1.26.6 or newer" >&2; exit 2; }
+	@mkdir -p $(PULUMI_BIN)
+	version=$$($(PULUMI_GO) list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3) && \
+	sdk=$$($(PULUMI_GO) list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3) && \
+	$(PULUMI_GO) build -trimpath -o $(PULUMI_BIN)/ \
+		-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$$version" \
+		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ./cmd/pulumi-language-python ./cmd/pulumi-resource-aws && \
+	install -m 0755 "$$sdk/python/cmd/pulumi-language-python-exec" $(PULUMI_BIN)/
+	$(PULUMI_BIN)/pulumi version
+
+engine-test: $(VENV)/.installed
+	@test -x $(PULUMI_BIN)/pulumi || { echo "make engine-test: $(PULUMI_BIN)/pulumi is missing; run make pulumi-cli first" >&2; exit 2; }
+	$(PY) -m pytest -q tests/engine
 
 lint: $(VENV)/.installed
-	$(PY) -m compileall -q __main__.py components ops policies bootstrap tests
+	$(PY) -m compileall -q __main__.py components stack_config ops policies bootstrap tests
 	$(VENV)/bin/shellcheck .ci/run components/host/bootstrap.sh
 
 check-validators:
@@ -56,4 +79,4 @@ validators:
 	    --no-install-recommends $(MISSING_PACKAGES); fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .tools

@@ -8,13 +8,13 @@ import pulumi
 from components.aws_context import AwsContext
 from components.backups import VolumeBackups, VolumeBackupsArgs
 from components.bastion import Bastion, BastionArgs
+from components.chains import rpc_secret_document
 from components.cloudwatch_agent import (agent_scrape_config, cloudwatch_agent_config_output,
                                          node_metrics_namespace)
-from components.config import ConfigError, load_from_pulumi
 from components.database import Database, DatabaseArgs
 from components.devops_guru import DevOpsGuru, DevOpsGuruArgs
 from components.encryption import Encryption, EncryptionArgs
-from components.iam import permissions_boundary
+from components.iam import boundary_of, permissions_boundary
 from components.load_balancer import NodeLoadBalancer, NodeLoadBalancerArgs
 from components.logs import NodeLogs, NodeLogsArgs
 from components.network import Network, NetworkArgs
@@ -23,6 +23,7 @@ from components.observability import AlarmThresholds, Observability, Observabili
 from components.p2p import PeerLoadBalancer, PeerLoadBalancerArgs
 from components.prometheus import operator_scrape_config
 from components.secrets import Secrets, SecretsArgs
+from stack_config import ConfigError, load_from_pulumi
 
 try:
     config = load_from_pulumi()
@@ -31,15 +32,17 @@ except ConfigError as error:
     raise pulumi.RunError(f"invalid stack configuration:\n{error}") from None
 
 NAME = "chainlink"
+# Everything that differs between dev and prod beyond the keys' defaults.
+profile = config.profile
 context = AwsContext.lookup()
-if config.iam_permissions_boundary_arn:
-    pulumi.runtime.register_stack_transformation(
-        permissions_boundary(config.iam_permissions_boundary_arn))
+boundary = boundary_of(config.iam_permissions_boundary_arn, config.bootstrap_stack)
+if boundary is not None:
+    pulumi.runtime.register_stack_transformation(permissions_boundary(boundary))
 
 encryption = Encryption(NAME, EncryptionArgs(
     context=context,
-    deletion_window_days=config.recovery_window_days,
-    protect=config.is_prod))
+    deletion_window_days=profile.recovery_window_days,
+    protect=profile.protect_data))
 
 network = Network(NAME, NetworkArgs(
     context=context,
@@ -48,7 +51,9 @@ network = Network(NAME, NetworkArgs(
     nat_gateway_strategy=config.nat_gateway_strategy,
     interface_endpoints=config.interface_endpoints,
     flow_log_retention_days=config.log_retention_days,
-    flow_log_kms_key_arn=encryption.telemetry_key_arn))
+    flow_log_kms_key_arn=encryption.telemetry_key_arn,
+    instance_types=[config.node_instance_type,
+                    *([config.bastion_instance_type] if config.bastion_enabled else [])]))
 
 if config.bastion_enabled:
     bastion = Bastion(NAME + "-bastion", BastionArgs(
@@ -67,10 +72,9 @@ secrets = Secrets(NAME, SecretsArgs(
     api_user_email=config.api_user_email,
     api_password=config.api_password,
     keystore_password=config.keystore_password,
-    rpc_ws_url=config.rpc_ws_url,
-    rpc_http_url=config.rpc_http_url,
-    recovery_window_days=config.recovery_window_days,
-    protect=config.is_prod))
+    rpc_urls=rpc_secret_document(config.chains),
+    recovery_window_days=profile.recovery_window_days,
+    protect=profile.protect_data))
 
 database = Database(NAME, DatabaseArgs(
     vpc_id=network.vpc_id,
@@ -81,11 +85,11 @@ database = Database(NAME, DatabaseArgs(
     log_retention_days=config.log_retention_days,
     engine_version=config.db_engine_version,
     instance_class=config.db_instance_class,
-    instance_count=2 if config.is_prod else 1,
+    instance_count=profile.database_instance_count,
     port=config.db_port,
     backup_retention_days=config.backup_retention_days,
-    deletion_protection=config.is_prod,
-    protect=config.is_prod))
+    deletion_protection=profile.deletion_protection,
+    protect=profile.protect_data))
 
 volume_backups = VolumeBackups(NAME, VolumeBackupsArgs(
     context=context,
@@ -96,21 +100,21 @@ volume_backups = VolumeBackups(NAME, VolumeBackupsArgs(
 node_logs = NodeLogs(NAME, NodeLogsArgs(
     kms_key_arn=encryption.telemetry_key_arn,
     retention_days=config.log_retention_days,
-    protect=config.is_prod))
+    protect=profile.protect_data))
 
 load_balancer = NodeLoadBalancer(NAME + "-web", NodeLoadBalancerArgs(
     network=network,
     remote_access_cidr=config.remote_access_cidr,
     certificate_arn=config.certificate_arn,
-    deletion_protection=config.is_prod))
+    deletion_protection=profile.deletion_protection))
 
 peer_load_balancer = None
 if config.p2p_enabled:
     peer_load_balancer = PeerLoadBalancer(NAME + "-p2p", PeerLoadBalancerArgs(
         network=network,
         port=config.p2p_port,
-        deletion_protection=config.is_prod,
-        protect=config.is_prod))
+        deletion_protection=profile.deletion_protection,
+        protect=profile.protect_data))
     pulumi.export("p2pAnnounceAddresses", peer_load_balancer.announce_addresses)
 
 metrics_namespace = node_metrics_namespace(config.stack)
@@ -123,7 +127,7 @@ node = ChainlinkNode(NAME + "-node", ChainlinkNodeArgs(
     load_balancer=load_balancer,
     peer_load_balancer=peer_load_balancer,
     chainlink_version=config.chainlink_version,
-    chain_id=config.chain.chain_id,
+    chains=config.chains,
     instance_type=config.node_instance_type,
     volume_size_gb=config.node_volume_size_gb,
     cloudwatch_agent_config=cloudwatch_agent_config_output(
@@ -143,7 +147,7 @@ observability = Observability(NAME, ObservabilityArgs(
     node_group_name=node.group_name,
     load_balancer_arn_suffix=load_balancer.arn_suffix,
     target_group_arn_suffix=load_balancer.target_group_arn_suffix,
-    thresholds=AlarmThresholds.for_environment(config.environment),
+    thresholds=AlarmThresholds(**profile.alarm_thresholds),
     min_gas_balance=config.min_gas_balance,
     alarm_email=config.alarm_email or None))
 
@@ -153,8 +157,8 @@ if config.devops_guru_enabled:
         stack=config.stack,
         notification_email=config.alarm_email or None,
         administrator_account_id=config.devops_guru_administrator_account_id or None,
-        deletion_window_days=config.recovery_window_days,
-        protect=config.is_prod))
+        deletion_window_days=profile.recovery_window_days,
+        protect=profile.protect_data))
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
@@ -164,7 +168,7 @@ pulumi.export("databaseClusterIdentifier", database.cluster_identifier)
 pulumi.export("databaseCredentialsSecretArn", database.credentials_secret_arn)
 pulumi.export("volumeBackupPolicyId", volume_backups.policy_id)
 pulumi.export("nodeLogGroup", node_logs.node_log_group_name)
-pulumi.export("chainId", config.chain.chain_id)
+pulumi.export("chainIds", [spec.chain.chain_id for spec in config.chains])
 pulumi.export("chainlinkVersion", config.chainlink_version)
 pulumi.export("nodeImage", node.image)
 pulumi.export("nodeGroupName", node.group_name)

@@ -12,6 +12,7 @@ import base64
 import gzip
 import itertools
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -112,9 +113,10 @@ def main() -> int:
         started = time.perf_counter()
         result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
+        child = resource.getrusage(resource.RUSAGE_CHILDREN)
         report = json.loads(report_path.read_text()) if result.returncode in (0, 1) else {}
     verdict = "within" if elapsed < TARGET_SECONDS else "OVER"
-    print(f"ops audit over {report.get('resources', '?')} resources ({size / 1e6:.1f} MB): {elapsed:.2f} s wall, exit {result.returncode}, {len(report.get('violations', []))} violations; "
+    print(f"ops audit over {report.get('resources', '?')} resources ({size / 1e6:.1f} MB): {elapsed:.2f} s wall ({child.ru_utime + child.ru_stime:.2f} s CPU, {child.ru_maxrss / 1024:.0f} MB), exit {result.returncode}, {len(report.get('violations', []))} violations; "
           f"{verdict} the {TARGET_SECONDS:.0f} s target")
     if result.returncode not in (0, 1):
         print(result.stderr, file=sys.stderr)

@@ -45,8 +45,11 @@ WORKLOAD_BOUNDARY_ACTIONS = (
     "secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "kms:Decrypt",
     "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
     "kms:CreateGrant", "s3:GetObject", "sns:*", "devops-guru:*", "cloudformation:*",
-    "sts:AssumeRole", "iam:GetRole", "iam:CreateServiceLinkedRole", "tag:GetResources",
+    "iam:GetRole", "iam:CreateServiceLinkedRole", "tag:GetResources",
 )
+# The one role a workload role may become: the StackSets administration role assumes the
+# execution role in the target accounts (components/devops_guru.py).
+WORKLOAD_ASSUMABLE_ROLES = ("arn:*:iam::*:role/AWSCloudFormationStackSetExecutionRole",)
 # Actions that give a role permissions: allowed only when the role carries the boundary.
 BOUNDED_ROLE_ACTIONS = ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy",
                         "iam:PutRolePermissionsBoundary")
@@ -68,6 +71,10 @@ PASS_ROLE_SERVICES = ("ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com", "dlm.a
 SERVICE_LINKED_ROLE_SERVICES = ("autoscaling.amazonaws.com",
                                 "elasticloadbalancing.amazonaws.com", "rds.amazonaws.com",
                                 "devops-guru.amazonaws.com")
+AUTOSCALING_ROLE_PATH = "aws-service-role/autoscaling.amazonaws.com/"
+AUTOSCALING_ROLE_ACTIONS = ("iam:GetRole", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
+                            "iam:UpdateRoleDescription", "iam:DeleteServiceLinkedRole",
+                            "iam:GetServiceLinkedRoleDeletionStatus")
 # Write access to the bootstrap's own roles or keys would let a deployment widen its rights
 # or lose every stack's secrets.
 PROTECTED_IAM_ACTIONS = ("iam:Put*", "iam:Attach*", "iam:Detach*", "iam:Delete*",
@@ -165,7 +172,9 @@ def _assume_self(facts: AccountFacts, role_name: str) -> dict[str, Any]:
 
 def workload_boundary_policy() -> str:
     return _document({"Sid": "WhatTheNodeStacksRolesMayEverDo", "Effect": "Allow",
-                      "Action": list(WORKLOAD_BOUNDARY_ACTIONS), "Resource": "*"})
+                      "Action": list(WORKLOAD_BOUNDARY_ACTIONS), "Resource": "*"},
+                     {"Sid": "BecomeOnlyTheStackSetsExecutionRole", "Effect": "Allow",
+                      "Action": "sts:AssumeRole", "Resource": list(WORKLOAD_ASSUMABLE_ROLES)})
 
 
 def deploy_policy(facts: AccountFacts, bucket_arn: str, key_arns: list[str]) -> str:
@@ -190,7 +199,7 @@ def deploy_policy(facts: AccountFacts, bucket_arn: str, key_arns: list[str]) -> 
          "Action": list(WORKLOAD_IAM_ACTIONS), "Resource": workload},
         {"Sid": "GiveWorkloadRolesPermissionsOnlyInsideTheBoundary", "Effect": "Allow",
          "Action": list(BOUNDED_ROLE_ACTIONS), "Resource": workload_roles,
-         "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}},
+         "Condition": {"ArnEquals": {"iam:PermissionsBoundary": boundary}}},
         {"Sid": "HostFilesBuckets", "Effect": "Allow",
          "Action": ["s3:CreateBucket", "s3:DeleteBucket*", "s3:Get*", "s3:List*", "s3:Put*",
                     "s3:DeleteObject*"],
@@ -202,9 +211,15 @@ def deploy_policy(facts: AccountFacts, bucket_arn: str, key_arns: list[str]) -> 
         # only that one) needs the role passed to it.
         {"Sid": "PassTheNodeGroupsAutoScalingRole", "Effect": "Allow",
          "Action": "iam:PassRole",
-         "Resource": facts.iam_arn("role/aws-service-role/autoscaling.amazonaws.com/"
+         "Resource": facts.iam_arn(f"role/{AUTOSCALING_ROLE_PATH}"
                                    f"AWSServiceRoleForAutoScaling_{WORKLOAD_IAM_PREFIX}*"),
          "Condition": {"StringEquals": {"iam:PassedToService": "autoscaling.amazonaws.com"}}},
+        # The provider tags the group's role right after creating it (aws:defaultTags),
+        # reads it back, and deletes it through the service-linked role API.
+        {"Sid": "TheNodeGroupsAutoScalingRole", "Effect": "Allow",
+         "Action": list(AUTOSCALING_ROLE_ACTIONS),
+         "Resource": facts.iam_arn(f"role/{AUTOSCALING_ROLE_PATH}"
+                                   f"AWSServiceRoleForAutoScaling_{WORKLOAD_IAM_PREFIX}*")},
         {"Sid": "ServiceLinkedRoles", "Effect": "Allow",
          "Action": "iam:CreateServiceLinkedRole",
          "Resource": facts.iam_arn("role/aws-service-role/*"),

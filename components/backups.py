@@ -110,7 +110,7 @@ class VolumeBackups(pulumi.ComponentResource):
 
         policy = aws.dlm.LifecyclePolicy(
             f"{name}-volume-snapshots",
-            description="chainlink node host volumes: daily snapshots",
+            description="chainlink node host volumes - daily snapshots",
             execution_role_arn=role.arn,
             state="ENABLED",
             policy_details={

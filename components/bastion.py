@@ -72,7 +72,7 @@ class Bastion(pulumi.ComponentResource):
 
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=args.vpc_id,
-            description="SSH to the bastion from the operators' network only",
+            description="SSH to the bastion from the operators network only",
             ingress=[{"protocol": "tcp", "from_port": 22, "to_port": 22,
                       "cidr_blocks": [args.remote_access_cidr],
                       "description": "SSH from remoteAccessCidr"}],

@@ -38,7 +38,7 @@ KNOWN_CHAINS: tuple[Chain, ...] = (
     Chain("fantom-mainnet", 250, "0x6F43FF82CCA38001B6699a8AC47A2d0E66939407"),
     Chain("moonbeam-mainnet", 1284, "0x012414A392F9FA442a3109f1320c439C45518aC3"),
     Chain("moonriver-mainnet", 1285, "0x8b12Ac23BFe11cAb03a634C1F117D64a7f2cFD3e"),
-    Chain("metis-mainnet", 1088, "0x79892E8A3Aea66C8F6893fa49eC6208ef07EC046"),
+    Chain("metis-mainnet", 1088, "0xd2FE54D1E5F568eB710ba9d898Bf4bD02C7c0353"),
     Chain("scroll-mainnet", 534352, "0x548C6944cba02B9D1C0570102c89de64D258d3Ac"),
     Chain("linea-mainnet", 59144, "0xa18152629128738a5c081eb226335FEd4B9C95e9"),
     Chain("celo-mainnet", 42220, "0xd07294e6E917e07dfDcee882dd1e2565085C2ae0"),
@@ -66,3 +66,53 @@ def resolve_chain(selector: str) -> Chain:
             + ", ".join(sorted(_BY_NAME))
         )
     return chain
+
+
+@dataclass(frozen=True)
+class RpcNode:
+    """One RPC endpoint of a chain. URLs are SecretValue-like (they may carry API keys):
+    anything with reveal(), or a plain string."""
+    name: str
+    http_url: object
+    ws_url: object = None         # None for a send-only node
+    send_only: bool = False
+
+
+@dataclass(frozen=True)
+class ChainSpec:
+    chain: Chain
+    nodes: tuple
+
+    @property
+    def primaries(self) -> tuple:
+        return tuple(node for node in self.nodes if not node.send_only)
+
+
+def _plain(value: object) -> str:
+    return value.reveal() if hasattr(value, "reveal") else str(value)
+
+
+def rpc_secret_document(chains: "tuple[ChainSpec, ...]") -> dict:
+    """The RPC secret's fields, as the host agent reads them (rpc_url_field), plus the
+    first primary's URLs under the single-chain field names, so an agent of the previous
+    release keeps rendering until the instance refresh replaces its host."""
+    from components.host.chainlink_agent import rpc_url_field
+
+    document = {}
+    for spec in chains:
+        for node in spec.nodes:
+            document[rpc_url_field(str(spec.chain.chain_id), node.name, "httpUrl")] = \
+                _plain(node.http_url)
+            if not node.send_only:
+                document[rpc_url_field(str(spec.chain.chain_id), node.name, "wsUrl")] = \
+                    _plain(node.ws_url)
+    first = chains[0].primaries[0]
+    document.update(wsUrl=_plain(first.ws_url), httpUrl=_plain(first.http_url))
+    return document
+
+
+def agent_chains(chains: "tuple[ChainSpec, ...]") -> list:
+    """The chains as the agent's settings carry them: structure only, no URL."""
+    return [{"chainId": str(spec.chain.chain_id),
+             "nodes": [{"name": node.name, "sendOnly": node.send_only} for node in spec.nodes]}
+            for spec in chains]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from components.tags import STACK_TAG_KEY
 
@@ -123,7 +124,7 @@ class Database(pulumi.ComponentResource):
             delete_automated_backups=False,
             deletion_protection=args.deletion_protection,
             skip_final_snapshot=False,
-            final_snapshot_identifier=f"{identifier}-final",
+            final_snapshot_identifier=self._final_snapshot_identifier(identifier),
             enabled_cloudwatch_logs_exports=["postgresql"],
             tags={STACK_TAG_KEY: pulumi.get_stack()},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
@@ -153,6 +154,14 @@ class Database(pulumi.ComponentResource):
                                "endpoint": self.endpoint,
                                "reader_endpoint": self.reader_endpoint,
                                "credentials_secret_arn": self.credentials_secret_arn})
+
+    def _final_snapshot_identifier(self, identifier: str) -> pulumi.Output[str]:
+        """Unique per life of the cluster: a snapshot keeps its name after the cluster is
+        gone, so a fixed name would make the next destroy of a recreated cluster fail."""
+        suffix = random.RandomId(f"{self._name}-db-final-snapshot-suffix", byte_length=4,
+                                 keepers={"cluster": identifier},
+                                 opts=pulumi.ResourceOptions(parent=self))
+        return pulumi.Output.concat(identifier, "-final-", suffix.hex)
 
     def _tls_parameters(self, args: DatabaseArgs) -> aws.rds.ClusterParameterGroup:
         major = args.engine_version.split(".")[0]

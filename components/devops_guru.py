@@ -131,9 +131,11 @@ def execution_policy(account_id: str, partition: str, key_arn: str) -> str:
             "devops-guru:DescribeResourceCollectionHealth"], "*"),
         _statement("ManageStackSetNotificationTopics", [
             "sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes",
-            "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
+            "sns:SetTopicAttributes", "sns:Subscribe",
             "sns:ListSubscriptionsByTopic", "sns:TagResource", "sns:UntagResource"],
             f"arn:{partition}:sns:*:{account_id}:StackSet-*"),
+        # Unsubscribe names a subscription, not a topic: it has no resource type to scope.
+        _statement("RemoveStackSetTopicSubscriptions", ["sns:Unsubscribe"], "*"),
         _statement("UseTheNotificationKey",
                    ["kms:DescribeKey", "kms:GenerateDataKey*", "kms:Decrypt"], key_arn),
         _statement("CreateDevOpsGuruServiceLinkedRole", ["iam:CreateServiceLinkedRole"],

@@ -9,7 +9,20 @@ import pulumi
 ROLE_TYPE = "aws:iam/role:Role"
 
 
-def permissions_boundary(policy_arn: str) -> Callable[
+BOUNDARY_OUTPUT = "permissionsBoundaryArn"  # the bootstrap stack's output
+
+
+def boundary_of(explicit_arn: str, bootstrap_stack: str) -> pulumi.Input[str] | None:
+    """The boundary to set: the configured ARN, else the bootstrap stack's output (read
+    with a StackReference, so nothing is copied by hand), else none."""
+    if explicit_arn:
+        return explicit_arn
+    if not bootstrap_stack:
+        return None
+    return pulumi.StackReference(bootstrap_stack).require_output(BOUNDARY_OUTPUT)
+
+
+def permissions_boundary(policy_arn: pulumi.Input[str]) -> Callable[
         [pulumi.ResourceTransformationArgs], Optional[pulumi.ResourceTransformationResult]]:
     """A stack transformation that sets `policy_arn` as the boundary of every IAM role.
 

@@ -65,7 +65,8 @@ class NodeLoadBalancer(pulumi.ComponentResource):
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.deletion_protection,
             tags={"Name": f"{name}-alb"},
-            opts=self._child)
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=network.internet_access if self.https else None))
         target_group = self._target_group(network)
         if self.https:
             self._https_listeners(load_balancer, target_group, args.certificate_arn)
@@ -96,7 +97,7 @@ class NodeLoadBalancer(pulumi.ComponentResource):
             # avoids a cycle between the two groups.
             egress=[{"protocol": "tcp", "from_port": NODE_HTTP_PORT,
                      "to_port": NODE_HTTP_PORT, "cidr_blocks": [args.network.vpc_cidr],
-                     "description": "the node hosts' web server"}],
+                     "description": "the node hosts web server"}],
             tags={"Name": f"{self._name}-alb"}, opts=self._child)
 
     def _target_group(self, network: Network) -> aws.lb.TargetGroup:

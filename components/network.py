@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -30,6 +30,9 @@ class NetworkArgs:
     interface_endpoints: bool
     flow_log_retention_days: int
     flow_log_kms_key_arn: pulumi.Input[str]
+    # EC2 instance types the stack runs in these zones: only zones that offer all of them
+    # are used (some zones of a region lack whole instance families).
+    instance_types: list[str] = field(default_factory=list)
 
 
 def subnet_cidrs(vpc_cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
@@ -61,6 +64,9 @@ class Network(pulumi.ComponentResource):
     nat_gateway_ids: list[pulumi.Output[str]]
     private_route_table_ids: list[pulumi.Output[str]]
     flow_log_group_name: pulumi.Output[str]
+    # What anything internet-facing must wait for: EC2 refuses a public NAT gateway or
+    # load balancer, and an Elastic IP can fail to associate, until the VPC has its gateway.
+    internet_access: list[pulumi.Resource]
 
     def __init__(self, name: str, args: NetworkArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -68,11 +74,8 @@ class Network(pulumi.ComponentResource):
         self._name = name
         self._child = pulumi.ResourceOptions(parent=self)
         zone_count = args.availability_zone_count
-        zones = aws.get_availability_zones_output(
-            state="available",
-            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-            opts=pulumi.InvokeOptions(parent=self))
-        self.availability_zones = [zones.names.apply(lambda names, i=i: names[i])
+        zones = self._zones_offering(args.instance_types, zone_count)
+        self.availability_zones = [zones.apply(lambda names, i=i: names[i])
                                    for i in range(zone_count)]
         self.vpc_cidr = args.cidr_block
 
@@ -93,7 +96,7 @@ class Network(pulumi.ComponentResource):
         self.public_subnet_ids = [subnet.id for subnet in public_subnets]
         self.private_subnet_ids = [subnet.id for subnet in private_subnets]
 
-        self._route_public_subnets(public_subnets)
+        self.internet_access = self._route_public_subnets(public_subnets)
         nat_gateways = [self._nat_gateway(i, public_subnets[i])
                         for i in range(nat_gateway_count(args.nat_gateway_strategy, zone_count))]
         self.nat_gateway_ids = [gateway.id for gateway in nat_gateways]
@@ -114,6 +117,23 @@ class Network(pulumi.ComponentResource):
             "flow_log_group_name": self.flow_log_group_name,
         })
 
+    def _zones_offering(self, instance_types: list[str], count: int) -> pulumi.Output[list[str]]:
+        """The first `count` zone names whose zone ids offer every instance type.
+
+        Chosen by zone id: a zone name maps to a different physical zone in each account,
+        the offering is a property of the physical zone."""
+        invoke = pulumi.InvokeOptions(parent=self)
+        zones = aws.get_availability_zones_output(
+            state="available",
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=invoke)
+        offerings = [aws.ec2.get_instance_type_offerings_output(
+            location_type="availability-zone-id",
+            filters=[{"name": "instance-type", "values": [instance_type]}], opts=invoke
+        ).locations for instance_type in dict.fromkeys(instance_types)]
+        return pulumi.Output.all(zones.names, zones.zone_ids, *offerings).apply(
+            lambda values: _pick_zones(values[0], values[1], values[2:], instance_types, count))
+
     def _subnet(self, tier: str, index: int, cidr: str) -> aws.ec2.Subnet:
         return aws.ec2.Subnet(
             f"{self._name}-{tier}-{index + 1}",
@@ -124,7 +144,7 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{self._name}-{tier}-{index + 1}", "chainlink:tier": tier},
             opts=self._child)
 
-    def _route_public_subnets(self, subnets: list[aws.ec2.Subnet]) -> None:
+    def _route_public_subnets(self, subnets: list[aws.ec2.Subnet]) -> list[pulumi.Resource]:
         gateway = aws.ec2.InternetGateway(
             f"{self._name}-igw", vpc_id=self.vpc.id,
             tags={"Name": f"{self._name}-igw"}, opts=self._child)
@@ -136,15 +156,17 @@ class Network(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(
                 f"{self._name}-public-rta-{index + 1}", subnet_id=subnet.id,
                 route_table_id=table.id, opts=self._child)
+        return [gateway, table]
 
     def _nat_gateway(self, index: int, public_subnet: aws.ec2.Subnet) -> aws.ec2.NatGateway:
         address = aws.ec2.Eip(
             f"{self._name}-nat-eip-{index + 1}", domain="vpc",
-            tags={"Name": f"{self._name}-nat-{index + 1}"}, opts=self._child)
+            tags={"Name": f"{self._name}-nat-{index + 1}"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.internet_access))
         return aws.ec2.NatGateway(
             f"{self._name}-nat-{index + 1}", allocation_id=address.id,
             subnet_id=public_subnet.id, tags={"Name": f"{self._name}-nat-{index + 1}"},
-            opts=self._child)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.internet_access))
 
     def _route_private_subnet(self, index: int, subnet: aws.ec2.Subnet,
                               nat_gateway: aws.ec2.NatGateway) -> aws.ec2.RouteTable:
@@ -196,6 +218,18 @@ class Network(pulumi.ComponentResource):
                 vpc_endpoint_type="Interface", private_dns_enabled=True,
                 subnet_ids=self.private_subnet_ids, security_group_ids=[endpoint_sg.id],
                 tags={"Name": f"{self._name}-{service}"}, opts=self._child)
+
+
+def _pick_zones(names: list[str], zone_ids: list[str], offered: list[list[str]],
+                instance_types: list[str], count: int) -> list[str]:
+    usable = [name for name, zone_id in zip(names, zone_ids)
+              if all(zone_id in locations for locations in offered)]
+    if len(usable) < count:
+        raise pulumi.RunError(
+            f"only {len(usable)} available zones of this region offer "
+            f"{', '.join(dict.fromkeys(instance_types))}, {count} are needed: lower "
+            "availabilityZoneCount or choose instance types every zone offers")
+    return usable[:count]
 
 
 def _flow_logs_trust_policy(account_id: str) -> str:

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext, amazon_linux_ami
+from components.chains import ChainSpec, agent_chains
 from components.database import Database
 from components.host.user_data import (AGENT_SOURCE, HostBootstrap, HostTimings, agent_sha256,
                                        image_reference, user_data)
@@ -28,7 +29,7 @@ from components.p2p import PeerLoadBalancer
 from components.secrets import Secrets
 from components.tags import (BACKUP_TAG_KEY, BACKUP_TAG_VALUE, DEVOPS_GURU_TAG_KEY, NODE_ROLE,
                              ROLE_TAG_KEY, STACK_TAG_KEY)
-from ops.agent import AgentSettings, SecretArns
+from components.host.chainlink_agent import AgentSettings, SecretArns
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 IMAGE_REPOSITORY = "public.ecr.aws/chainlink/chainlink"
@@ -56,7 +57,7 @@ class ChainlinkNodeArgs:
     logs: NodeLogs
     load_balancer: NodeLoadBalancer
     chainlink_version: str
-    chain_id: int
+    chains: tuple[ChainSpec, ...]
     instance_type: str
     volume_size_gb: int
     # JSON for the CloudWatch agent on the host (components.cloudwatch_agent), and the
@@ -143,7 +144,7 @@ class ChainlinkNode(pulumi.ComponentResource):
         key_arn = args.secrets.key_arn
         bucket = aws.s3.Bucket(
             f"{self._name}-host-files",
-            # It holds only a copy of ops/agent.py, which the next `pulumi up` restores.
+            # It holds only a copy of the host agent, which the next `pulumi up` restores.
             force_destroy=True, tags={"Name": f"{self._name}-host-files"}, opts=self._child)
         aws.s3.BucketPublicAccessBlock(
             f"{self._name}-host-files-private", bucket=bucket.id, block_public_acls=True,
@@ -291,12 +292,13 @@ def agent_settings(args: ChainlinkNodeArgs) -> pulumi.Output[str]:
         host=database.endpoint,
         announce=peers.announce_addresses if peers else [],
     ).apply(lambda values: AgentSettings(
-        region=values["region"], chain_id=str(args.chain_id),
+        region=values["region"], chains=agent_chains(args.chains),
         secrets=SecretArns(api_credentials=values["api"],
                            keystore_password=values["keystore"],
                            rpc_urls=values["rpc"], database_credentials=values["database"]),
         database_host=values["host"], database_port=database.port,
         database_name=database.database_name,
+        http_port=NODE_HTTP_PORT,
         secure_cookies=args.load_balancer.https,
         lease_duration=f"{LEASE_DURATION_SECONDS}s",
         lease_refresh_interval=f"{LEASE_REFRESH_SECONDS}s",

@@ -27,7 +27,7 @@ ERROR_LOG_PATTERN = '{ $.level = "error" }'
 
 @dataclass(frozen=True)
 class AlarmThresholds:
-    """What counts as trouble; prod pages sooner and on less, dev tolerates noise."""
+    """What counts as trouble (per environment: stack_config/profile.py)."""
 
     db_cpu_percent: float
     db_freeable_memory_bytes: float
@@ -38,24 +38,6 @@ class AlarmThresholds:
     head_stall_minutes: int
     no_ready_node_minutes: int
     missing_host_minutes: int
-
-    @staticmethod
-    def for_environment(environment: str) -> "AlarmThresholds":
-        return PROD_THRESHOLDS if environment == "prod" else DEV_THRESHOLDS
-
-
-# The node's default pool is 100 connections (`[Database] MaxOpenConns`), the standby
-# holds a couple while it waits for the lease: more than 150 is something else.
-DEV_THRESHOLDS = AlarmThresholds(
-    db_cpu_percent=90, db_freeable_memory_bytes=256 * MIB,
-    db_free_local_storage_bytes=2 * GIB, db_connections=150,
-    load_balancer_5xx_per_5_minutes=25, host_disk_used_percent=90,
-    head_stall_minutes=15, no_ready_node_minutes=5, missing_host_minutes=30)
-PROD_THRESHOLDS = AlarmThresholds(
-    db_cpu_percent=80, db_freeable_memory_bytes=1 * GIB,
-    db_free_local_storage_bytes=5 * GIB, db_connections=150,
-    load_balancer_5xx_per_5_minutes=5, host_disk_used_percent=80,
-    head_stall_minutes=5, no_ready_node_minutes=2, missing_host_minutes=10)
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,13 @@ class PeerLoadBalancer(pulumi.ComponentResource):
 
         addresses = [aws.ec2.Eip(f"{name}-eip-{index + 1}", domain="vpc",
                                  tags={"Name": f"{name}-{index + 1}"},
-                                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+                                 opts=pulumi.ResourceOptions(
+                                     parent=self, protect=args.protect,
+                                     depends_on=network.internet_access))
                      for index in range(len(network.public_subnet_ids))]
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=network.vpc_id,
-            description="OCR peers anywhere reach the node's P2P port",
+            description="OCR peers anywhere reach the node P2P port",
             # Peers run on the internet and authenticate each other by key.
             ingress=[{"protocol": "tcp", "from_port": port, "to_port": port,
                       "cidr_blocks": ["0.0.0.0/0"], "description": "OCR peers"}],
@@ -66,7 +68,8 @@ class PeerLoadBalancer(pulumi.ComponentResource):
             # Any address must reach the lease holder, whichever AZ it is in.
             enable_cross_zone_load_balancing=True,
             enable_deletion_protection=args.deletion_protection,
-            tags={"Name": f"{name}-nlb"}, opts=child)
+            tags={"Name": f"{name}-nlb"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=network.internet_access))
         target_group = aws.lb.TargetGroup(
             f"{name}-tg", port=port, protocol="TCP", target_type="instance",
             vpc_id=network.vpc_id,

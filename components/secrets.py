@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
-from components.config import SecretValue
+from stack_config import SecretValue
 
 # Secrets Manager and KMS both accept 7 to 30 days; 0 would mean "delete at once".
 MIN_RECOVERY_WINDOW_DAYS, MAX_RECOVERY_WINDOW_DAYS = 7, 30
@@ -26,8 +26,8 @@ class SecretsArgs:
     api_user_email: str
     api_password: SecretValue
     keystore_password: SecretValue
-    rpc_ws_url: str | SecretValue
-    rpc_http_url: str | SecretValue
+    # The RPC secret's fields (components.chains.rpc_secret_document): URLs by chain and node.
+    rpc_urls: dict[str, str]
     # Days a deleted secret or a key scheduled for deletion can still be recovered.
     recovery_window_days: int = 30
     protect: bool = False
@@ -36,10 +36,6 @@ class SecretsArgs:
         if not MIN_RECOVERY_WINDOW_DAYS <= self.recovery_window_days <= MAX_RECOVERY_WINDOW_DAYS:
             raise ValueError(f"recovery_window_days must be {MIN_RECOVERY_WINDOW_DAYS} to "
                              f"{MAX_RECOVERY_WINDOW_DAYS}: secrets are never force-deleted")
-
-
-def _plain(value: str | SecretValue) -> str:
-    return value.reveal() if isinstance(value, SecretValue) else value
 
 
 def data_key_policy(account_id: str, partition: str, autoscaling_role_arn: str) -> str:
@@ -117,8 +113,8 @@ class Secrets(pulumi.ComponentResource):
             "keystore-password", "Password of the node's keystore.",
             {"password": args.keystore_password.reveal()}, protect_value=True)
         self.rpc_secret_arn = self._secret(
-            "rpc-urls", "RPC endpoints of the chain client (URLs may embed API keys).",
-            {"wsUrl": _plain(args.rpc_ws_url), "httpUrl": _plain(args.rpc_http_url)})
+            "rpc-urls", "RPC endpoints of the chain clients (URLs may embed API keys).",
+            dict(args.rpc_urls))
 
         self.register_outputs({
             "key_arn": self.key_arn,

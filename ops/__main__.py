@@ -6,19 +6,20 @@ import argparse
 import importlib
 import sys
 
-from ops.errors import EXIT_BAD_INPUT, OpsError
+from ops.lib.errors import EXIT_BAD_INPUT, OpsError
 
 # Command name -> the module that registers and runs it. Only the chosen command's module
 # is imported: `ops agent` on a host or `ops health` must not pay for pulumi, boto3 and
 # the policy pack (seconds on a small machine).
 COMMANDS = {
-    "preview": "ops.preview",
-    "audit": "ops.audit",
-    "promote": "ops.promote",
-    "health": "ops.health",
-    "prometheus-config": "ops.prometheus",
-    "verify-backups": "ops.verify_backups",
-    "agent": "ops.agent",
+    "preview": "ops.commands.preview",
+    "audit": "ops.commands.audit",
+    "promote": "ops.commands.promote",
+    "health": "ops.commands.health",
+    "prometheus-config": "ops.commands.prometheus",
+    "verify-backups": "ops.commands.verify_backups",
+    "prepare-stack": "ops.commands.prepare_stack",
+    "agent": "ops.commands.agent",
 }
 
 
@@ -33,7 +34,16 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _never_fail_on_encoding() -> None:
+    """With PYTHONIOENCODING=ascii (or a C locale) a character the stream cannot carry is
+    replaced, not raised: a report must never end in a UnicodeEncodeError traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _never_fail_on_encoding()
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv).parse_args(argv)
     try:

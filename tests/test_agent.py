@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import boto3
 import pytest
 
-from ops import agent
+from components.host import chainlink_agent as agent
 from tests.conftest import point_boto3_at, run_ops
 
 REGION = "us-east-1"
@@ -32,6 +32,7 @@ TRICKY = {
     "ws_url": "wss://rpc.example.com/ws/k3y%2F'\"#?x=[1]",
     "http_url": "https://rpc.example.com/v1/k3y?token=a%b&c='\"#",
 }
+ONE_CHAIN = [{"chainId": "11155111", "nodes": [{"name": "primary", "sendOnly": False}]}]
 CONTAINER_UID = agent.CONTAINER_UID if os.geteuid() == 0 else os.geteuid()
 CONTAINER_GID = agent.CONTAINER_GID if os.geteuid() == 0 else os.getegid()
 
@@ -53,13 +54,14 @@ def node_secrets(values: dict[str, str] = TRICKY) -> agent.SecretArns:
         api_credentials=put_secret("api", {"email": values["api_email"],
                                            "password": values["api_password"]}),
         keystore_password=put_secret("keystore", {"password": values["keystore_password"]}),
-        rpc_urls=put_secret("rpc", {"wsUrl": values["ws_url"], "httpUrl": values["http_url"]}),
+        rpc_urls=put_secret("rpc", {"11155111/primary/wsUrl": values["ws_url"],
+                                    "11155111/primary/httpUrl": values["http_url"]}),
         database_credentials=put_secret("rds!cluster-1", {"username": values["db_username"],
                                                           "password": values["db_password"]}))
 
 
 def settings_for(tmp_path: Path, secrets: agent.SecretArns, **changes) -> agent.AgentSettings:
-    values = dict(region=REGION, chain_id="11155111", secrets=secrets,
+    values = dict(region=REGION, chains=ONE_CHAIN, secrets=secrets,
                   database_host="db.cluster-x.us-east-1.rds.amazonaws.com", database_port=5432,
                   database_name="chainlink", container_uid=CONTAINER_UID,
                   container_gid=CONTAINER_GID, runtime_dir=str(tmp_path / "run"),
@@ -163,12 +165,16 @@ def test_a_missing_secret_leaves_no_file_behind(aws, tmp_path):
 @pytest.mark.parametrize("api_value, complaint, hidden", [
     ("{not json", "is not a JSON object with the string keys email, password", "{not json"),
     ({"email": "a@example.com"}, "lacks password", None),
-    ({"email": "a@example.com", "password": "too-short-pw"}, "must be 16 to 50 characters",
+    ({"email": "a@example.com", "password": "too-short-pw"}, "must be 16 to 50 bytes",
      "too-short-pw"),
+    # 26 characters, 52 bytes: the node counts bytes (the agent used to count characters).
+    ({"email": "a@example.com", "password": "é" * 26}, "it has 52 bytes", "é" * 26),
     ({"email": "a@example.com", "password": " surrounded-by-spaces-1234 "},
-     "starts or ends with whitespace", "surrounded-by-spaces-1234"),
+     "must not start or end with whitespace", "surrounded-by-spaces-1234"),
     ({"email": "a@example.com", "password": "line\nbreak-in-the-password"},
-     "contains a line break", "break-in-the-password"),
+     "control characters", "break-in-the-password"),
+    ({"email": "Ops <a@example.com>", "password": "a-fine-api-password-1"},
+     "email must be a plain e-mail address", "Ops <"),
 ])
 def test_invalid_secret_contents_are_refused_without_showing_them(aws, tmp_path, api_value,
                                                                  complaint, hidden):
@@ -182,6 +188,17 @@ def test_invalid_secret_contents_are_refused_without_showing_them(aws, tmp_path,
     assert complaint in line and bad in line
     assert hidden is None or hidden not in result.stdout + result.stderr
     assert not Path(settings.runtime_dir).exists()
+
+
+def test_keystore_and_database_passwords_have_no_50_byte_limit(aws, tmp_path):
+    """Only the API user's password meets bcrypt's 50; the node takes longer others."""
+    long_password = "k" * 80
+    values = dict(TRICKY, keystore_password=long_password)
+    settings = settings_for(tmp_path, node_secrets(values))
+    result = render(tmp_path, settings)
+    assert result.returncode == 0, result.stderr
+    secrets = tomllib.loads((Path(settings.runtime_dir) / "secrets.toml").read_text())
+    assert secrets["Password"]["Keystore"] == long_password
 
 
 def test_rendering_again_replaces_the_files_and_leaves_no_temporary_ones(aws, tmp_path):
@@ -260,7 +277,9 @@ def test_settings_written_by_the_program_are_what_the_agent_reads(tmp_path):
     (lambda doc: doc["secrets"].pop("rpcUrls"), "secrets.rpcUrls is missing"),
     (lambda doc: doc["database"].update(port="5432"), "database.port must be a int"),
     (lambda doc: doc["database"].update(sslMode="disable"), "database.sslMode must be one of"),
-    (lambda doc: doc.update(version=2), "version must be 1"),
+    (lambda doc: doc.update(version=1), "version must be 2"),
+    (lambda doc: doc.update(chains=[]), "chains must be a non-empty list"),
+    (lambda doc: doc["chains"][0]["nodes"][0].pop("sendOnly"), "chains must be"),
     (lambda doc: doc["p2p"].update(port=6690), "p2p.announceAddresses must name"),
     (lambda doc: doc["p2p"].update(announceAddresses=[6690]), "must be host:port strings"),
 ])
@@ -396,6 +415,62 @@ def test_the_lease_holder_restarts_only_after_the_standby_had_time_to(aws, tmp_p
     assert run_ops("agent", "watch", "--settings", path).returncode == 0
     assert fake_host.commands() == [["systemctl", "try-restart", "chainlink-node.service"]]
     assert not marker.exists()
+
+
+def test_watch_never_restarts_for_a_new_keystore_password(aws, tmp_path, fake_host):
+    """The key ring stays encrypted with the old password: a restart would crash-loop."""
+    secrets = node_secrets()
+    settings = settings_for(tmp_path, secrets, http_port=unused_port())
+    path = settings_file(tmp_path, settings)
+    assert run_ops("agent", "render", "--settings", path).returncode == 0
+    client = boto3.client("secretsmanager", region_name=REGION)
+    client.put_secret_value(SecretId=secrets.keystore_password,
+                            SecretString=json.dumps({"password": "a-new-keystore-password"}))
+    client.put_secret_value(SecretId=secrets.api_credentials, SecretString=json.dumps(
+        {"email": "other@example.com", "password": "a-new-api-password-1"}))
+    result = run_ops("agent", "watch", "--settings", path)
+    assert result.returncode == 0, result.stderr
+    assert fake_host.commands() == []
+    assert "NOT restarted" in result.stdout and "Keystore password" in result.stdout
+    assert "a-new-keystore-password" not in result.stdout + result.stderr
+
+
+def test_several_chains_and_send_only_nodes_render_as_evm_tables(aws, tmp_path):
+    chains = [{"chainId": "1", "nodes": [{"name": "a", "sendOnly": False},
+                                         {"name": "b", "sendOnly": False},
+                                         {"name": "flashbots", "sendOnly": True}]},
+              {"chainId": "137", "nodes": [{"name": "a", "sendOnly": False}]}]
+    urls = {"1/a/wsUrl": "wss://a.example/1", "1/a/httpUrl": "https://a.example/1",
+            "1/b/wsUrl": "wss://b.example/1", "1/b/httpUrl": "https://b.example/1",
+            "1/flashbots/httpUrl": "https://rpc.flashbots.net",
+            "137/a/wsUrl": "wss://a.example/137", "137/a/httpUrl": "https://a.example/137"}
+    base = node_secrets()
+    secrets = agent.SecretArns(base.api_credentials, base.keystore_password,
+                               put_secret("rpc-multi", urls), base.database_credentials)
+    settings = settings_for(tmp_path, secrets, chains=chains, p2p_port=6690,
+                            p2p_announce_addresses=["203.0.113.9:6690"])
+    result = render(tmp_path, settings)
+    assert result.returncode == 0, result.stderr
+    config = tomllib.loads((Path(settings.runtime_dir) / "config.toml").read_text())
+    assert [chain["ChainID"] for chain in config["EVM"]] == ["1", "137"]
+    assert config["EVM"][0]["Nodes"] == [
+        {"Name": "a", "WSURL": "wss://a.example/1", "HTTPURL": "https://a.example/1"},
+        {"Name": "b", "WSURL": "wss://b.example/1", "HTTPURL": "https://b.example/1"},
+        {"Name": "flashbots", "HTTPURL": "https://rpc.flashbots.net", "SendOnly": True}]
+    # P2P listens only when OCR2 is on, and OCR2 needs the log poller.
+    assert config["OCR2"] == {"Enabled": True} and config["Feature"] == {"LogPoller": True}
+    assert config["P2P"]["V2"]["ListenAddresses"] == ["0.0.0.0:6690"]
+
+
+def test_a_missing_rpc_url_names_its_chain_and_node(aws, tmp_path):
+    base = node_secrets()
+    rpc = put_secret("rpc-partial", {"11155111/primary/wsUrl": "wss://a.example/ws"})
+    settings = settings_for(tmp_path, agent.SecretArns(base.api_credentials,
+                                                       base.keystore_password, rpc,
+                                                       base.database_credentials))
+    result = render(tmp_path, settings)
+    assert result.returncode == 2
+    assert "lacks 11155111/primary/httpUrl" in result.stderr
 
 
 def test_watch_before_any_render_does_nothing(aws, tmp_path, fake_host):

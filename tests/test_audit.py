@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ops import audit
-from ops.audit import resources_from_document
+from ops.commands import audit
+from ops.commands.audit import resources_from_document
 from policies.engine import normalise
 from policies.rules.common.values import SECRET
 
@@ -116,8 +116,21 @@ def test_policy_config_can_be_chosen(tmp_path):
     ('{"resources": []}', "neither a `pulumi stack export` (version 3) nor a `pulumi preview --json`"),
     ('{"version": 2, "deployment": {"resources": []}}', "stack export version 2 is not supported"),
     ('{"version": 3, "deployment": {"resources": {}}}', "no `deployment.resources` list"),
-    ('{"version": 3, "deployment": {"resources": [{"type": "aws:s3/bucket:Bucket"}]}}', "has no valid URN"),
-    ('{"steps": [{"op": "create", "newState": {"urn": "not-a-urn"}}]}', "has no valid URN"),
+    ('{"version": 3, "deployment": {"resources": [{"type": "aws:s3/bucket:Bucket"}]}}', "is not a valid URN"),
+    ('{"steps": [{"op": "create", "newState": {"urn": "not-a-urn"}}]}', "is not a valid URN"),
+    # hostile or damaged documents (issue 16): one line naming the JSON path
+    ('{"version": 3, "deployment": {"resources": [{"urn": "%s", "type": ["a", "b"]}]}}' % "urn:pulumi:s::p::aws:s3/bucket:Bucket::b",
+     "deployment.resources[0].type is a list, not a str"),
+    ('{"version": 3, "deployment": {"resources": [{"urn": "%s", "inputs": [1]}]}}' % "urn:pulumi:s::p::aws:s3/bucket:Bucket::b",
+     "deployment.resources[0].inputs is a list, not a dict"),
+    ('{"version": 3, "deployment": {"resources": [{"urn": "%s", "propertyDependencies": {"x": 1}}]}}'
+     % "urn:pulumi:s::p::aws:s3/bucket:Bucket::b", "deployment.resources[0].propertyDependencies.x is not a list"),
+    ('{"version": 3, "deployment": {"resources": [{"urn": "u", "inputs": {"n": %s}}]}}' % ("9" * 5000),
+     "$.deployment.resources[0].inputs.n holds the number 999999999999... (5000 digits)"),
+    ('{"steps": [{"newState": {"inputs": {"x": NaN}}}]}', "$.steps[0].newState.inputs.x holds the number NaN"),
+    ('{"steps": [{"newState": {"inputs": %s}}]}' % ("[" * 300 + "]" * 300), "nests deeper than 100 levels"),
+    ('{"steps": %s}' % ("[" * 100_000 + "]" * 100_000), "nests deeper than 100 levels"),
+    ('{"stack": "dev", "resources": [{"urn": 3}]}', "resources[0].urn is not a valid URN"),
 ])
 def test_bad_documents_exit_2_with_one_line_and_no_report(tmp_path, capsys, content, expected):
     document = tmp_path / "document.json"
@@ -126,7 +139,7 @@ def test_bad_documents_exit_2_with_one_line_and_no_report(tmp_path, capsys, cont
     report = tmp_path / "report.json"
     assert run_audit(document, "--json", report) == 2
     error = capsys.readouterr().err
-    assert error.count("\n") == 1 and expected in error and error.startswith("ops audit: ")
+    assert error.count("\n") == 1 and expected in error and error.startswith("error: ")
     assert not report.exists()
 
 
@@ -165,3 +178,108 @@ def test_the_command_line_exit_codes(document, code):
     result = subprocess.run([sys.executable, "-m", "ops", "audit", str(document)], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_audit_accepts_what_ops_preview_json_writes(tmp_path):
+    """The contract document of `ops preview --json`; "[secret]" reads as unreadable content."""
+    urn = "urn:pulumi:dev::chainlink-node-aws::aws:ssm/parameter:Parameter::"
+    document = tmp_path / "preview.json"
+    document.write_text(json.dumps({"project": "chainlink-node-aws", "stack": "dev", "outputs": {}, "violations": [], "resources": [
+        {"urn": urn + "p1", "type": "aws:ssm/parameter:Parameter", "name": "p1", "parent": None,
+         "inputs": {"name": "/x/db-password", "type": "String", "value": "[secret]"}},
+        {"urn": urn + "p2", "type": "aws:ssm/parameter:Parameter", "name": "p2", "parent": None,
+         "inputs": {"name": "/x/settings", "type": "String", "value": "[secret]"}},
+    ]}))
+    code, report = audit_report(tmp_path, document)
+    assert (code, report["kind"], report["resources"]) == (1, "ops-preview", 2)
+    assert [v["urn"] for v in report["violations"]] == [urn + "p1"]
+    kind, resources = resources_from_document(json.loads(document.read_text()))
+    assert normalise(resources[1]["inputs"])["value"] is SECRET
+
+
+# --- hostile input, in a child process with hard limits (issue 16) -----------------
+
+LIMITS = """
+import resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # 1 GiB: the unbounded decoders needed 2.8-5.3 GB
+resource.setrlimit(resource.RLIMIT_CPU, (20, 20))          # the unbounded decoders ran 300 s
+sys.argv = ["ops", "audit", *sys.argv[1:]]
+runpy.run_module("ops", run_name="__main__")
+"""
+
+
+def gzip_bomb() -> str:
+    import base64
+    import zlib
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
+    zeros = b"\0" * (1 << 20)
+    return base64.b64encode(b"".join(deflate.compress(zeros) for _ in range(60)) + deflate.flush()).decode()
+
+
+def billion_laughs() -> str:
+    levels = ["a: &a [" + ",".join(["lol"] * 9) + "]"]
+    levels += [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8)]
+    return "#cloud-config\n" + "\n".join(levels) + "\nruncmd: [*i]\n"
+
+
+def b64(text: str) -> str:
+    import base64
+    return base64.b64encode(text.encode()).decode()
+
+
+def export_with_user_data(*user_data: str) -> dict:
+    urn = "urn:pulumi:prod::chainlink-node-aws::aws:ec2/launchTemplate:LaunchTemplate::"
+    return {"version": 3, "deployment": {"resources": [
+        {"urn": f"{urn}lt{index}", "type": "aws:ec2/launchTemplate:LaunchTemplate",
+         "inputs": {"userData": value, "metadataOptions": {"httpTokens": "required"}}}
+        for index, value in enumerate(user_data)
+    ]}}
+
+
+def audit_in_child(tmp_path, document: dict) -> subprocess.CompletedProcess:
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(document))
+    return subprocess.run([sys.executable, "-c", LIMITS, str(path)], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("user_data, reason", [
+    (gzip_bomb(), "its gzip data inflates past"),
+    (billion_laughs(), "more than 16 YAML aliases"),
+    (b64(billion_laughs()), "more than 16 YAML aliases"),
+    ("#!/bin/bash\n" + "echo hello world\n" * 20_000, "characters, over the"),
+    (b64("#!/bin/bash\n" + "docker run --user 1:1 img\n" * 10_000), "characters, over the"),
+    ("#cloud-config\nruncmd: " + "[" * 200 + "]" * 200 + "\n", "nests deeper than 64 levels"),
+])
+def test_hostile_user_data_is_a_mandatory_violation_within_limits(tmp_path, user_data, reason):
+    clean = b64("#!/bin/bash\ndocker run --user 14933:14933 img\n")
+    finished = audit_in_child(tmp_path, export_with_user_data(user_data, clean))
+    assert finished.returncode == 1, finished.stderr[-500:]
+    lines = [line for line in finished.stdout.splitlines() if "cannot be inspected" in line]
+    assert lines and all("::lt0:" in line and reason in line and line.startswith("MANDATORY") for line in lines)
+    assert "::lt1:" not in finished.stdout  # the run went on and judged the next resource clean
+    assert "Traceback" not in finished.stderr
+
+
+@pytest.mark.parametrize("document, path", [
+    ({"steps": [{"newState": {"inputs": {"n": 10 ** 5000}}}]}, "$.steps[0].newState.inputs.n"),
+    ({"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::a:b:C::n", "type": ["x"]}]}},
+     "deployment.resources[0].type"),
+])
+def test_malformed_documents_exit_2_with_one_line_within_limits(tmp_path, document, path):
+    sys.set_int_max_str_digits(0)
+    try:
+        finished = audit_in_child(tmp_path, document)
+    finally:
+        sys.set_int_max_str_digits(4300)
+    assert finished.returncode == 2 and finished.stdout == ""
+    assert finished.stderr.count("\n") == 1 and path in finished.stderr and finished.stderr.startswith("error: ")
+
+
+def test_a_100k_deep_document_exits_2_within_limits(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text('{"steps": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    finished = subprocess.run([sys.executable, "-c", LIMITS, str(path)], cwd=REPO, capture_output=True, text=True,
+                              timeout=60)
+    assert finished.returncode == 2 and "nests deeper than 100 levels" in finished.stderr
+    assert finished.stderr.count("\n") == 1

@@ -9,9 +9,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from ops.offline import ProgramRun, run_program, unwrap_secrets
-from ops.preview import resources_document
-from ops.stackfile import PROJECT_ROOT, read_stack_file
+from ops.lib.offline import ProgramRun, run_program, unwrap_secrets
+from ops.commands.preview import resources_document
+from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
 from policies.engine import evaluate, load_policy_config
 
 BOOTSTRAP_DIR = PROJECT_ROOT / "bootstrap"
@@ -344,15 +344,28 @@ def test_deployments_give_roles_permissions_only_inside_the_workload_boundary(st
     assert unconditioned == []
     bounded = statement(policy, "GiveWorkloadRolesPermissionsOnlyInsideTheBoundary")
     assert granting <= set(bounded["Action"])
-    assert bounded["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
+    assert bounded["Condition"] == {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}}
     guard = statement(policy, "NeverLiftOrWidenTheBoundary")
     assert guard["Effect"] == "Deny" and boundary_arn in guard["Resource"]
     assert {"iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion"} <= set(guard["Action"])
 
 
-def test_the_node_stacks_name_the_boundary_the_bootstrap_creates():
-    from ops.stackfile import read_stack_file
+def test_the_node_stacks_read_the_boundary_the_bootstrap_creates(stack_run):
+    # Nothing copied by hand: the stack files leave the boundary to the bootstrap stack's
+    # output, and the offline preview's StackReference answers what the bootstrap exports.
     for stack in STACKS:
         config = read_stack_file(stack).config
-        assert config["chainlink-node-aws:iamPermissionsBoundaryArn"] == \
-            bootstrap_run(stack).outputs["permissionsBoundaryArn"]
+        assert "chainlink-node-aws:iamPermissionsBoundaryArn" not in config
+        boundaries = {role.inputs.get("permissionsBoundary")
+                      for role in stack_run(stack).of_type("aws:iam/role:Role")}
+        assert boundaries == {bootstrap_run(stack).outputs["permissionsBoundaryArn"]}
+
+
+def test_the_default_bootstrap_stack_is_this_projects_bootstrap():
+    from ruamel.yaml import YAML
+    from stack_config import SETTINGS_BY_KEY
+    from stack_config.profile import BOOTSTRAP_PROJECT
+    assert YAML(typ="safe").load(BOOTSTRAP_DIR / "Pulumi.yaml")["name"] == BOOTSTRAP_PROJECT
+    setting = SETTINGS_BY_KEY["bootstrapStack"]
+    assert [setting.default_for(stack) for stack in STACKS] == [
+        f"organization/{BOOTSTRAP_PROJECT}/{stack}" for stack in STACKS]

@@ -12,9 +12,12 @@ from components.host.paths import CLOUDWATCH_AGENT_SCRAPE_CONFIG
 from components.cloudwatch_agent import (DISK_USED_PERCENT,
                                          GROUP_DIMENSION, NODE_METRICS, agent_scrape_config,
                                          cloudwatch_agent_config, node_metrics_namespace)
-from components.config import LOG_RETENTION_DAYS
-from components.observability import (CRITICAL_LOG_METRIC, PROD_THRESHOLDS, host_alarms,
+from stack_config import LOG_RETENTION_DAYS
+from components.observability import (CRITICAL_LOG_METRIC, AlarmThresholds, host_alarms,
                                       node_alarms)
+from stack_config import PROD
+
+PROD_THRESHOLDS = AlarmThresholds(**PROD.alarm_thresholds)
 from tests.conftest import promtool_check
 
 NAMESPACE = node_metrics_namespace("prod")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from components.config import PROD_MIN_BACKUP_RETENTION_DAYS
+from stack_config import PROD_MIN_BACKUP_RETENTION_DAYS
 from components.database import (PASSWORD_ROTATION_SCHEDULE, DatabaseArgs, cluster_identifier,
                                  postgres_log_group_name)
 from tests.conftest import inputs_of
@@ -65,7 +67,7 @@ def test_prod_cannot_be_deleted_by_accident(stack_run):
     inputs = inputs_of(cluster)
     assert inputs["deletionProtection"] is True
     assert inputs["skipFinalSnapshot"] is False
-    assert inputs["finalSnapshotIdentifier"] == "chainlink-prod-final"
+    assert re.fullmatch(r"chainlink-prod-final-[0-9a-f]{8}", inputs["finalSnapshotIdentifier"])
     stateful = [cluster, *run.of_type("aws:rds/clusterInstance:ClusterInstance"),
                 *[g for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")
                   if g.name.endswith("db-log")]]
@@ -205,3 +207,15 @@ def test_database_args_refuse_unsafe_values(changes, fragment):
                 port=5432, backup_retention_days=7, deletion_protection=True)
     with pytest.raises(ValueError, match=fragment):
         DatabaseArgs(**{**base, **changes})
+
+
+def test_each_life_of_the_cluster_gets_its_own_final_snapshot_name(stack_run):
+    """A snapshot outlives its cluster: the name carries a random suffix created with the
+    cluster (and destroyed with it), so the next destroy of the same stack cannot collide."""
+    run = stack_run("prod")
+    (suffix,) = run.of_type("random:index/randomId:RandomId")
+    assert inputs_of(suffix)["keepers"] == {"cluster": "chainlink-prod"}
+    assert inputs_of(suffix)["byteLength"] == 4
+    cluster = inputs_of(only(run, "aws:rds/cluster:Cluster"))
+    assert cluster["finalSnapshotIdentifier"].startswith("chainlink-prod-final-")
+

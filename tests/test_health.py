@@ -4,76 +4,19 @@ from __future__ import annotations
 
 import io
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
-from ops.health import check_node
+from ops.lib.node_health import MAX_BODY_BYTES, check_node
 from tests.conftest import run_ops
-
-
-def health_body(*checks: tuple[str, str, str]) -> bytes:
-    """A /health answer as the node gives it (JSON:API)."""
-    return json.dumps({"data": [
-        {"type": "checks", "id": name,
-         "attributes": {"name": name, "status": status, "output": output}}
-        for name, status, output in checks]}).encode()
-
-
-ALL_PASSING = health_body(("EVM.11155111", "passing", ""),
-                          ("EVM.11155111.HeadTracker", "passing", ""),
-                          ("JobSpawner", "passing", ""))
-ONE_FAILING = health_body(("EVM.11155111", "passing", ""),
-                          ("EVM.11155111.HeadTracker", "failing",
-                           "no new heads for 5m0s:\nlast head 5123456"),
-                          ("JobSpawner", "passing", ""))
-
-# scenario -> path -> (status, body, seconds to wait before answering)
-SCENARIOS: dict[str, dict[str, tuple[int, bytes, float]]] = {
-    "passing": {"/readyz": (200, b"", 0), "/health": (200, ALL_PASSING, 0)},
-    "failing-207": {"/readyz": (200, b"", 0), "/health": (207, ONE_FAILING, 0)},
-    "failing-503": {"/readyz": (503, b"", 0), "/health": (503, ONE_FAILING, 0)},
-    "failing-200": {"/readyz": (200, b"", 0), "/health": (200, ONE_FAILING, 0)},
-    "not-ready": {"/readyz": (503, b"", 0), "/health": (200, ALL_PASSING, 0)},
-    "migrating": {"/readyz": (503, b"", 0), "/health": (204, b"", 0)},
-    "garbage": {"/readyz": (200, b"", 0), "/health": (200, b"<html>Welcome to nginx</html>", 0)},
-    "wrong-shape": {"/readyz": (200, b"", 0), "/health": (200, b'{"status": "ok"}', 0)},
-    "not-a-node": {"/readyz": (404, b"not found", 0), "/health": (404, b"not found", 0)},
-    "slow": {"/readyz": (200, b"", 1.5), "/health": (200, ALL_PASSING, 1.5)},
-}
-
-
-class RecordedNode(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's naming)
-        scenario, _, path = self.path.lstrip("/").partition("/")
-        if scenario == "moved":
-            self.send_response(301)
-            self.send_header("Location", f"/passing/{path}")
-            self.end_headers()
-            return
-        status, body, delay = SCENARIOS[scenario]["/" + path]
-        time.sleep(delay)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+from tests.node_server import RecordedNode, recorded_node, run_ops_bounded
 
 
 @pytest.fixture(scope="module")
 def node_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RecordedNode)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield lambda scenario: f"http://127.0.0.1:{server.server_address[1]}/{scenario}"
-    server.shutdown()
-    server.server_close()
+    with recorded_node() as url:
+        yield url
 
 
 def check(url: str, timeout: float = 5.0, as_json: bool = False) -> tuple[int, str, str]:
@@ -85,8 +28,9 @@ def check(url: str, timeout: float = 5.0, as_json: bool = False) -> tuple[int, s
 @pytest.mark.parametrize("scenario,expected", [
     ("passing", 0), ("moved", 0),
     ("failing-207", 1), ("failing-503", 1), ("failing-200", 1),
-    ("not-ready", 1), ("migrating", 1),
-    ("garbage", 2), ("wrong-shape", 2), ("not-a-node", 2),
+    ("not-ready", 1), ("migrating", 1), ("migrating-503", 1),
+    ("garbage", 2), ("wrong-shape", 2), ("not-a-node", 2), ("huge", 2), ("huge-declared", 2),
+    ("deep", 2), ("long-number", 2),
 ])
 def test_exit_codes(node_url, scenario, expected):
     code, _, err = check(node_url(scenario))
@@ -116,11 +60,20 @@ def test_a_207_lists_the_failing_check_first_with_its_output_on_one_line(node_ur
                                        "no new heads for 5m0s: last head 5123456"]
 
 
-def test_migrations_are_reported_as_such(node_url):
-    code, out, _ = check(node_url("migrating"))
-    assert code == 1
-    assert "ready:   no (/readyz answered 503)" in out
-    assert "health:  database migrations still running (/health answered 204)" in out
+@pytest.mark.parametrize("scenario,readyz", [("migrating", 404), ("migrating-503", 503)])
+def test_a_migrating_node_is_starting_not_a_wrong_url(node_url, scenario, readyz):
+    # While it checks its version and migrates, the node serves only /health (204);
+    # /readyz is 404 on current nodes. That is a node starting, exit 1, not exit 2.
+    code, out, err = check(node_url(scenario))
+    assert (code, err) == (1, "")
+    assert f"ready:   no (/readyz answered {readyz})" in out.splitlines()
+    assert out.splitlines()[2] == (
+        "health:  starting/migrating: only /health answers while the node checks its "
+        "version and runs database migrations (/health answered 204)")
+    code, out, _ = check(node_url(scenario), as_json=True)
+    document = json.loads(out)
+    assert (document["state"], document["migrating"], document["exitCode"]) == (
+        "starting/migrating", True, 1)
 
 
 def test_json_output_for_machines(node_url):
@@ -198,3 +151,32 @@ def test_a_bad_timeout_exits_2(timeout):
     result = run_ops("health", "http://127.0.0.1:6688", "--timeout", timeout)
     assert result.returncode == 2
     assert "--timeout" in result.stderr
+
+
+@pytest.mark.parametrize("scenario,message", [
+    ("huge", f"answered with more than {MAX_BODY_BYTES:,} bytes"),
+    ("huge-declared", f"announced a {1 << 40:,}-byte answer"),
+    ("deep", "the JSON is nested too deeply"),
+    ("long-number", "the body is not JSON"),
+])
+def test_an_oversized_or_hostile_body_is_one_line_exit_2(node_url, scenario, message):
+    code, out, err = check(node_url(scenario))
+    assert (code, out) == (2, "")
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_a_trickling_body_is_cut_off_at_the_timeout(node_url):
+    # The socket timeout restarts with every byte; the check's timeout bounds the request.
+    code, out, err = check(node_url("trickle"), timeout=0.5)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: no answer from ") and "within 0.5 s" in err
+
+
+@pytest.mark.parametrize("scenario", ["trickle", "huge", "huge-declared", "deep"])
+def test_hostile_answers_stay_bounded_in_a_limited_process(node_url, scenario):
+    result = run_ops_bounded("health", node_url(scenario), "--timeout", "1",
+                             cpu_seconds=20, memory_mb=1024, wall_seconds=40)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert result.max_rss_mb < 200

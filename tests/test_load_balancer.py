@@ -102,8 +102,8 @@ def test_p2p_is_off_unless_enabled(stack_run):
 
 @pytest.fixture(scope="module")
 def p2p_run():
-    from ops.offline import run_program
-    from ops.stackfile import read_stack_file
+    from ops.lib.offline import run_program
+    from ops.lib.stackfile import read_stack_file
     from tests.conftest import with_overrides
 
     return run_program(with_overrides(read_stack_file("prod"),

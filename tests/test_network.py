@@ -140,3 +140,45 @@ def test_subnet_layout_fits_any_allowed_vpc_size(cidr, zones):
     public, private = subnet_cidrs(cidr, zones)
     assert len(public) == len(private) == zones
     assert len(set(public + private)) == 2 * zones
+
+
+def test_everything_internet_facing_waits_for_the_internet_gateway(stack_run):
+    """EC2 refuses a public NAT gateway or load balancer in a VPC without its gateway;
+    nothing else orders them, so the first create would race."""
+    run = stack_run("prod", p2pEnabled="true")
+    (gateway,) = run.of_type("aws:ec2/internetGateway:InternetGateway")
+    internet_facing = [*run.of_type("aws:ec2/natGateway:NatGateway"),
+                       *run.of_type("aws:ec2/eip:Eip"),
+                       *[lb for lb in run.of_type("aws:lb/loadBalancer:LoadBalancer")
+                         if inputs_of(lb).get("internal") is False]]
+    assert len(internet_facing) == 3 + 6 + 2
+    for resource in internet_facing:
+        assert gateway.urn in resource.dependencies, resource.name
+
+
+
+def _subnet_zones(run, tier: str) -> list[str]:
+    subnets = sorted(run.of_type("aws:ec2/subnet:Subnet"), key=lambda s: s.name)
+    return [inputs_of(s)["availabilityZone"] for s in subnets
+            if inputs_of(s)["tags"]["chainlink:tier"] == tier]
+
+
+def test_zones_without_the_instance_types_are_skipped(stack_run, monkeypatch):
+    """Zones are judged by id, the physical zone, whose offerings getInstanceTypeOfferings
+    reports; in the offline account use1-az2 is us-east-1b."""
+    from ops.lib.offline import OfflineMocks
+
+    monkeypatch.setattr(OfflineMocks, "zone_ids_offering", ("use1-az1", "use1-az4", "use1-az6"))
+    run = stack_run("prod", availabilityZoneCount="3", bastionEnabled="false")
+    assert _subnet_zones(run, "private") == ["us-east-1a", "us-east-1c", "us-east-1d"]
+    assert _subnet_zones(run, "public") == ["us-east-1a", "us-east-1c", "us-east-1d"]
+
+
+def test_too_few_zones_offering_the_instance_types_fail_with_one_clear_error(stack_run,
+                                                                           monkeypatch):
+    from ops.lib.offline import OfflineMocks
+
+    monkeypatch.setattr(OfflineMocks, "zone_ids_offering", ("use1-az1",))
+    with pytest.raises(Exception, match="only 1 available zones of this region offer .*"
+                                        "lower availabilityZoneCount"):
+        stack_run("prod", availabilityZoneCount="3", bastionEnabled="false")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from components.node import failover_table
-from ops import agent
-from ops.stackfile import PROJECT_ROOT
+from components.host import chainlink_agent as agent
+from ops.lib.stackfile import PROJECT_ROOT
 from tests.conftest import inputs_of, run_ops
 
 STACKS = ["dev", "prod"]
@@ -229,7 +229,7 @@ def test_the_agent_download_is_private_versioned_encrypted_and_pinned_by_hash(st
                    "chainlink-node-host-files-private")
     assert all(blocks[key] is True for key in ("blockPublicAcls", "blockPublicPolicy",
                                                "ignorePublicAcls", "restrictPublicBuckets"))
-    digest = hashlib.sha256((PROJECT_ROOT / "ops" / "agent.py").read_bytes()).hexdigest()
+    digest = hashlib.sha256((PROJECT_ROOT / "components" / "host" / "chainlink_agent.py").read_bytes()).hexdigest()
     agent_object = named(run, "aws:s3/bucketObjectv2:BucketObjectv2", "chainlink-node-agent")
     assert agent_object["key"] == f"agent/{digest}/chainlink_agent.py"
     text = user_data_text(run)
@@ -243,7 +243,9 @@ def test_the_host_settings_describe_this_stacks_database_and_chain(stack_run, st
     settings = host_settings(run)
     assert settings.database_host == run.outputs["databaseEndpoint"]
     assert (settings.database_port, settings.database_name) == (5432, "chainlink")
-    assert settings.chain_id == str(run.outputs["chainId"])
+    assert [chain["chainId"] for chain in settings.chains] == [
+        str(chain_id) for chain_id in run.outputs["chainIds"]]
+    assert settings.chains[0]["nodes"] == [{"name": "primary", "sendOnly": False}]
     assert (settings.lease_duration, settings.lease_refresh_interval) == ("10s", "1s")
     assert settings.secure_cookies is True
     assert settings.p2p_port == 0

@@ -7,8 +7,12 @@ import json
 import pytest
 
 from components.aws_context import AwsContext
-from components.observability import (CRITICAL_LOG_METRIC, DEV_THRESHOLDS, PROD_THRESHOLDS,
-                                      AlarmThresholds, Observability, ObservabilityArgs)
+from components.observability import (CRITICAL_LOG_METRIC, AlarmThresholds, Observability,
+                                      ObservabilityArgs)
+from stack_config import DEV, PROD
+
+DEV_THRESHOLDS = AlarmThresholds(**DEV.alarm_thresholds)
+PROD_THRESHOLDS = AlarmThresholds(**PROD.alarm_thresholds)
 from tests.conftest import inputs_of, run_under_mocks
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -218,9 +222,8 @@ def test_the_dashboard_graphs_metric_math_alarms_with_hidden_inputs():
 
 
 def test_thresholds_come_per_environment():
-    assert AlarmThresholds.for_environment("prod") is PROD_THRESHOLDS
-    assert AlarmThresholds.for_environment("dev") is DEV_THRESHOLDS
     assert PROD_THRESHOLDS.no_ready_node_minutes < DEV_THRESHOLDS.no_ready_node_minutes
+    assert PROD_THRESHOLDS.head_stall_minutes < DEV_THRESHOLDS.head_stall_minutes
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from ops.__main__ import COMMANDS, build_parser
-from ops.stackfile import PROJECT_ROOT
+from ops.lib.stackfile import PROJECT_ROOT
 from tests.conftest import run_ops
 
 HEAVY = ("pulumi", "pulumi_aws", "policies", "boto3")

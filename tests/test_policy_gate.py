@@ -8,14 +8,15 @@ from tests.conftest import run_ops
 
 
 def _blocked_policies(result) -> set[str]:
-    return {line.split()[1] for line in result.stdout.splitlines()
-            if line.startswith("MANDATORY ")}
+    """Policies listed as `- [mandatory]  policy  (type: name)` in the Policies: section."""
+    return {line.split()[2] for line in result.stdout.splitlines()
+            if line.strip().startswith("- [mandatory]")}
 
 
 def test_a_stack_with_too_little_backup_is_blocked(project_copy, tmp_path):
     # A QA stack copied from dev, held to the production policy config.
     dev = (project_copy / "Pulumi.dev.yaml").read_text()
-    qa = dev.replace('backupRetentionDays: "3"', 'backupRetentionDays: "1"')
+    qa = dev.replace('backupRetentionDays: 3', 'backupRetentionDays: 1')
     assert qa != dev
     (project_copy / "Pulumi.qa.yaml").write_text(qa)
     report = tmp_path / "qa.json"

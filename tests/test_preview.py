@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
+from ops.lib import display
+from ops.lib.paths import PROJECT_ROOT
 from tests.conftest import run_ops
 
 
@@ -15,13 +21,23 @@ def test_preview_of_the_checked_in_stacks_passes(stack, tmp_path):
     report = tmp_path / "preview.json"
     result = run_ops("preview", "--stack", stack, "--json", str(report))
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    assert re.search(rf"chainlink-node-aws / {stack}: \d+ resources", result.stdout)
-    assert "└─ chainlink:index:Network  chainlink" in result.stdout \
-        or "├─ chainlink:index:Network  chainlink" in result.stdout
-    assert "Policies passed: 0 mandatory" in result.stdout
-
+    assert result.stderr == ""  # no progress line off a terminal
     document = json.loads(report.read_text())
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"Previewing update ({stack}), offline: account ")
+    assert lines[2].split() == ["Type", "Name", "Plan"]
+    assert lines[3].split() == ["+", "pulumi:pulumi:Stack", f"chainlink-node-aws-{stack}",
+                                "create"]
+    assert re.search(r"^ \+   [├└]─ chainlink:index:Network +chainlink +create$",
+                     result.stdout, re.M)
+    assert re.search(r"^ \+   │  [├└]─ aws:ec2:Vpc +chainlink-vpc +create$", result.stdout, re.M)
+    assert "\x1b[" not in result.stdout  # no colour off a terminal
+    total = len(document["resources"]) + 1  # the CLI counts the stack resource too
+    assert f"Resources:\n    + {total} to create\n" in result.stdout
+    assert "Policies:\n    ✅ chainlink-node-aws@v0.1.0 (local: policies, config: " \
+        f"policies/config/{stack}.json)" in result.stdout
+    assert "\nOutputs:\n" in result.stdout and "    vpcId" in result.stdout
+
     assert list(document) == ["project", "stack", "resources", "outputs", "violations"]
     assert (document["project"], document["stack"]) == ("chainlink-node-aws", stack)
     for resource in document["resources"]:
@@ -97,3 +113,125 @@ def test_a_stack_not_pinned_to_its_own_account_is_refused(project_copy, old, new
     result = run_ops("preview", "--stack", "dev", cwd=project_copy)
     assert result.returncode == 2
     assert fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+# --- the display: pulumi preview's shapes ---
+
+@pytest.mark.parametrize("token,short", [
+    ("aws:s3/bucketV2:BucketV2", "aws:s3:BucketV2"),
+    ("aws:ec2/vpc:Vpc", "aws:ec2:Vpc"),
+    ("aws:rds/clusterInstance:ClusterInstance", "aws:rds:ClusterInstance"),
+    ("aws:ec2/vpc:VpcEndpoint", "aws:ec2/vpc:VpcEndpoint"),  # file is not the name: kept
+    ("chainlink:index:Network", "chainlink:index:Network"),
+    ("pulumi:providers:aws", "pulumi:providers:aws"),
+])
+def test_types_are_shortened_as_the_cli_shortens_them(token, short):
+    assert display.short_type(token) == short
+
+
+def test_the_summary_counts_every_type_and_the_stack():
+    resources = [{"type": "aws:ec2/subnet:Subnet"}] * 3 + [{"type": "aws:ec2/vpc:Vpc"}]
+    lines = display.resources_summary(resources, display.Style(colour=False, unicode=True))
+    assert lines == ["Resources:", "    + 5 to create",
+                     "      3 aws:ec2:Subnet, 1 aws:ec2:Vpc, 1 pulumi:pulumi:Stack"]
+
+
+def test_outputs_show_secrets_as_secret_and_align_keys():
+    outputs = {"url": "https://node", "apiPassword": "[secret]", "subnets": ["a", "b"]}
+    lines = display.outputs_section(outputs, display.Style(colour=False, unicode=True))
+    assert lines == ["Outputs:",
+                     "    apiPassword: [secret]",
+                     "    subnets    : [",
+                     '        [0]: "a"',
+                     '        [1]: "b"',
+                     "    ]",
+                     '    url        : "https://node"']
+
+
+def test_policies_are_listed_under_their_pack_as_the_cli_does():
+    violations = [{"policy": "no-public-bucket", "enforcementLevel": "mandatory",
+                   "urn": "urn:pulumi:dev::p::chainlink:index:Node$aws:s3/bucketV2:BucketV2::b",
+                   "message": "public\nfix it", "category": "x"}]
+    lines = display.policies_section("pack", "0.1.0", "local: policies", violations,
+                                     display.Style(colour=False, unicode=True))
+    assert lines == ["Policies:", "    ❌ pack@v0.1.0 (local: policies)",
+                     "        - [mandatory]  no-public-bucket  (aws:s3/bucketV2:BucketV2: b)",
+                     "          public", "          fix it"]
+
+
+class _Terminal(io.StringIO):
+    def __init__(self, encoding: str = "utf-8"):
+        super().__init__()
+        self._encoding = encoding
+
+    @property
+    def encoding(self):
+        return self._encoding
+
+    def isatty(self):
+        return True
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert display.Style.for_stream(_Terminal()).colour is True
+    assert display.Style.for_stream(io.StringIO()).colour is False
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert display.Style.for_stream(_Terminal()).colour is False
+    monkeypatch.delenv("NO_COLOR")
+    table = display.resource_table("p", "dev", [], display.Style.for_stream(_Terminal()))
+    assert "\x1b[32m+\x1b[0m" in table[1] and "\x1b[32mcreate\x1b[0m" in table[1]
+
+
+def test_an_ascii_terminal_gets_ascii_glyphs():
+    style = display.Style.for_stream(_Terminal(encoding="ascii"))
+    resources = [{"urn": "u1", "type": "chainlink:index:Network", "name": "n", "parent": None},
+                 {"urn": "u2", "type": "aws:ec2/vpc:Vpc", "name": "v", "parent": "u1"}]
+    text = "\n".join(display.resource_table("p", "dev", resources, style))
+    text.encode("ascii")
+    assert "`- chainlink:index:Network" in text and "   `- aws:ec2:Vpc" in text
+
+
+def test_the_progress_line_runs_on_a_terminal_and_is_erased():
+    terminal = _Terminal()
+    with display.Progress("Previewing update (dev)", terminal, interval=0.01):
+        pass
+    assert terminal.getvalue().startswith("\rPreviewing update (dev)... 0s")
+    assert terminal.getvalue().endswith("\r\x1b[2K")
+    quiet = io.StringIO()
+    with display.Progress("Previewing update (dev)", quiet):
+        pass
+    assert quiet.getvalue() == ""
+
+
+def test_an_ascii_only_output_previews_without_a_traceback():
+    result = subprocess.run([sys.executable, "-m", "ops", "preview", "--stack", "dev"],
+                            cwd=PROJECT_ROOT, capture_output=True, timeout=120,
+                            env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == b""
+    result.stdout.decode("ascii")
+    assert b"[passed] chainlink-node-aws@v0.1.0" in result.stdout
+
+
+@pytest.mark.parametrize("where,message", [
+    ("missing/report.json", "does not exist; create it or write elsewhere"),
+    (".", "is a directory; give a file name"),
+])
+def test_a_bad_json_path_is_reported_before_the_program_runs(tmp_path, where, message):
+    result = run_ops("preview", "--stack", "dev", "--json", str(tmp_path / where))
+    assert result.returncode == 2
+    assert result.stdout == ""  # refused before the program ran: nothing previewed
+    assert result.stderr.startswith("error: --json ") and message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("stack,hint", [("../dev", "dev"), ("Pulumi.dev.yaml", "dev"),
+                                        ("dev/../prod", "prod")])
+def test_a_path_given_as_stack_name_says_so(stack, hint):
+    result = run_ops("preview", "--stack", stack)
+    assert result.returncode == 2
+    assert result.stderr == (f"error: --stack {stack!r} is not a stack name (letters, "
+                             f"digits, . _ -); give the name only, such as {hint!r}; "
+                             "stacks here: dev, prod\n")

@@ -8,7 +8,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from components.tags import NODE_ROLE, ROLE_TAG_KEY, STACK_TAG_KEY
-from ops.stackfile import read_stack_file
+from ops.lib.stackfile import read_stack_file
 from tests.conftest import promtool_check, run_ops
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import sys
-import types
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from ops.__main__ import main
-from ops.stackfile import PROJECT_ROOT
-from ops.versions import VersionPin
+from ops.lib.stackfile import PROJECT_ROOT
+from ops.lib.versions import VersionPin
 from tests.conftest import run_ops
+from tests.node_server import RecordedNode, recorded_node, run_ops_bounded
 
 KEY = "chainlink-node-aws:chainlinkVersion"
 CHECKED_IN_VERSION = "2.29.0"
@@ -287,53 +287,110 @@ def test_bad_arguments_exit_2(project, capsys, argv, message):
 
 # --- the health gate ---
 
-@pytest.fixture
-def fake_health(monkeypatch):
-    """Stands in for ops.health (another command) and records how it was called."""
-    module = types.ModuleType("ops.health")
-    module.calls = []
-    module.result = 0
-
-    def check_node(url: str, timeout: float) -> int:
-        module.calls.append((url, timeout))
-        return module.result
-
-    module.check_node = check_node
-    monkeypatch.setitem(sys.modules, "ops.health", module)
-    import ops
-    monkeypatch.setattr(ops, "health", module, raising=False)
-    return module
+@pytest.fixture(scope="module")
+def node_url():
+    with recorded_node() as url:
+        yield url
 
 
-def test_healthy_source_node_lets_the_promotion_through(project, capsys, fake_health):
+def test_healthy_source_node_lets_the_promotion_through(project, capsys, node_url):
     set_version(project / "Pulumi.dev.yaml", "2.30.0")
 
-    code, _, _ = promote(project, capsys, "--health-url", "https://dev.example.com",
-                         "--health-timeout", "3")
+    code, out, _ = promote(project, capsys, "--health-url", node_url("passing"),
+                           "--health-timeout", "3")
 
     assert code == 0
-    assert fake_health.calls == [("https://dev.example.com", 3.0)]
+    assert out.splitlines()[0] == (f"health gate: the dev node at {node_url('passing')} is "
+                                   "ready, all 3 checks passing")
     assert version_line("2.30.0") in (project / "Pulumi.prod.yaml").read_text()
 
 
-@pytest.mark.parametrize("status", [1, 2])
-def test_unhealthy_or_unreachable_source_node_refuses(project, capsys, fake_health, status):
+@pytest.mark.parametrize("scenario,state", [
+    ("failing-207", "unhealthy"), ("not-ready", "not ready"),
+    ("migrating", "starting/migrating"), ("migrating-503", "starting/migrating")])
+def test_a_source_node_that_is_not_ready_refuses_with_exit_1(project, capsys, node_url,
+                                                              scenario, state):
     given_versions(project, dev="2.30.0")
-    fake_health.result = status
-    line = refusal(project, capsys, "--health-url", "https://dev.example.com")
-    assert "health gate failed" in line and f"exit {status}" in line
+    prod = project / "Pulumi.prod.yaml"
+    original = prod.read_bytes()
+    code, out, err = promote(project, capsys, "--health-url", node_url(scenario))
+    assert code == 1 and prod.read_bytes() == original
+    assert one_error_line(err) == (f"error: health gate failed: the dev node at "
+                                   f"{node_url(scenario)} is {state}; nothing promoted")
+    assert out.startswith("node:    ") and "+++ b/Pulumi.prod.yaml" not in out
 
 
-def test_nothing_to_promote_needs_no_health_check(project, capsys, fake_health):
-    code, out, _ = promote(project, capsys, "--health-url", "https://dev.example.com")
+@pytest.mark.parametrize("scenario", ["not-a-node", "garbage"])
+def test_a_health_url_that_is_not_a_node_exits_2_like_ops_health(project, capsys, node_url,
+                                                                  scenario):
+    given_versions(project, dev="2.30.0")
+    line = refusal(project, capsys, "--health-url", node_url(scenario), exit_code=2)
+    assert line.startswith("error: health gate: ") and "is this the node's base URL?" in line
+
+
+def test_a_health_url_that_cannot_be_a_node_exits_2_before_anything_else(project, capsys):
+    given_versions(project, dev="2.30.0")
+    code, out, err = promote(project, capsys, "--health-url", "notaurl")
+    assert (code, out) == (2, "")
+    assert one_error_line(err) == ("error: --health-url: 'notaurl' is not the node's base URL; "
+                                   "give one such as http://10.0.1.23:6688 or "
+                                   "https://node.example.com")
+
+
+def test_nothing_to_promote_needs_no_health_check(project, capsys):
+    with ThreadingHTTPServer(("127.0.0.1", 0), RecordedNode) as closed:
+        port = closed.server_address[1]  # nothing listens there: asking it would fail
+    code, out, _ = promote(project, capsys, "--health-url", f"http://127.0.0.1:{port}")
     assert code == 0 and out.startswith("nothing to promote")
-    assert fake_health.calls == []
 
 
-def test_health_gate_without_the_health_command_exits_2(project, capsys, monkeypatch):
-    import ops
-    monkeypatch.delattr(ops, "health", raising=False)
-    monkeypatch.setitem(sys.modules, "ops.health", None)  # makes the import fail
+# --- hostile stack files: bounded, one line, exit 2 ---
+
+def _laughs(levels: int = 9) -> str:
+    # Top-level keys: the file is judged before its config is read.
+    lines = ['laugh0: &l0 ["ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha"]']
+    lines += [f"laugh{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]"
+              for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE_STACK_FILES = {
+    "aliases": ("expand to more than 100,000 values", None),
+    "huge": ("is larger than 512 KiB", lambda: "# " + "x" * (600 * 1024) + "\n"),
+    "deep": ("nests deeper than 64 levels", lambda: "deep: " + "[" * 50_000 + "\n"),
+    "long-number": ("holds a number too long to read", lambda: "n: " + "9" * 5000 + "\n"),
+}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("case", sorted(HOSTILE_STACK_FILES))
+def test_a_hostile_stack_file_is_refused_in_bounds(project, stack, case):
+    message, extra_config = HOSTILE_STACK_FILES[case]
     given_versions(project, dev="2.30.0")
-    line = refusal(project, capsys, "--health-url", "https://dev.example.com", exit_code=2)
-    assert "needs `ops health`" in line
+    stack_file = project / f"Pulumi.{stack}.yaml"
+    if case == "aliases":
+        # Anchors before `config:`, the alias as a config value: loading would expand it.
+        stack_file.write_text(_laughs() + stack_file.read_text()
+                              + "  chainlink-node-aws:laughs: *l9\n")
+    else:
+        stack_file.write_text(stack_file.read_text() + extra_config())
+    prod_before = (project / "Pulumi.prod.yaml").read_bytes()
+
+    result = run_ops_bounded("promote", "--from", "dev", "--to", "prod",
+                             "--project-dir", str(project),
+                             cpu_seconds=20, memory_mb=1024, wall_seconds=60)
+
+    assert result.returncode == 2, result.stderr
+    line = one_error_line(result.stderr)
+    assert f"Pulumi.{stack}.yaml" in line and message in line
+    assert result.max_rss_mb < 200
+    assert (project / "Pulumi.prod.yaml").read_bytes() == prod_before
+
+
+def test_a_few_aliases_in_a_stack_file_are_fine(project, capsys):
+    given_versions(project, dev="2.30.0")
+    prod = project / "Pulumi.prod.yaml"
+    prod.write_text(prod.read_text() + "team: &team platform\nowner: *team\n")
+    code, _, err = promote(project, capsys)
+    assert code == 0, err
+    assert prod.read_text().endswith("team: &team platform\nowner: *team\n")

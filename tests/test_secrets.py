@@ -13,10 +13,16 @@ from tests.conftest import inputs_of
 from tests.test_database import account_of, key_arn_of
 
 # Distinct values, so that a leak anywhere in the recorded inputs is found by a search.
+HTTP_URL = "https://rpc.example.net/key-for-leak-search-3"
+WS_URL = "wss://rpc.example.net/key-for-leak-search-4"
+SEND_ONLY_URL = "https://send.example.net/key-for-leak-search-5"
 DISTINCT = {"apiPassword": "Api-Password-For-Leak-Search-1",
             "keystorePassword": "Keystore-Password-For-Leak-Search-2",
-            "rpcHttpUrl": "https://rpc.example.net/key-for-leak-search-3",
-            "rpcWsUrl": "wss://rpc.example.net/key-for-leak-search-4"}
+            "chains": json.dumps([{"chain": "ethereum-sepolia", "wsUrl": WS_URL,
+                                   "httpUrl": HTTP_URL,
+                                   "sendOnly": [{"name": "relay", "httpUrl": SEND_ONLY_URL}]}])}
+SEARCHED = [DISTINCT["apiPassword"], DISTINCT["keystorePassword"], HTTP_URL, WS_URL,
+            SEND_ONLY_URL]
 RECOVERY_DAYS = {"dev": 7, "prod": 30}
 
 
@@ -59,7 +65,11 @@ def test_secret_values_come_from_config_in_the_shapes_the_host_reads(stack_run):
         "api-credentials": {"email": "node-admin@example.com",
                             "password": DISTINCT["apiPassword"]},
         "keystore-password": {"password": DISTINCT["keystorePassword"]},
-        "rpc-urls": {"wsUrl": DISTINCT["rpcWsUrl"], "httpUrl": DISTINCT["rpcHttpUrl"]},
+        # By chain and node, as the agent reads them; plus the single-chain fields an
+        # agent of the previous release reads until its host is replaced.
+        "rpc-urls": {"11155111/primary/wsUrl": WS_URL, "11155111/primary/httpUrl": HTTP_URL,
+                     "11155111/relay/httpUrl": SEND_ONLY_URL,
+                     "wsUrl": WS_URL, "httpUrl": HTTP_URL},
     }
     for version, _ in secret_values(run).values():
         assert is_secret(version.inputs["secretString"])
@@ -69,7 +79,7 @@ def test_no_secret_value_appears_outside_secret_wrapped_inputs_or_outputs(stack_
     run = stack_run("prod", **DISTINCT)
     visible = json.dumps([mask_secrets(r.inputs) for r in run.resources])
     visible += json.dumps(mask_secrets(run.outputs))
-    for value in DISTINCT.values():
+    for value in SEARCHED:
         assert value not in visible
         assert value.split("/")[-1] not in visible
 
@@ -122,5 +132,5 @@ def test_key_policy_delegates_to_iam_and_names_only_this_stacks_autoscaling_role
 def test_secrets_are_never_force_deleted(days):
     with pytest.raises(ValueError, match="never force-deleted"):
         SecretsArgs(context=None, api_user_email="a@example.com", api_password=None,
-                    keystore_password=None, rpc_ws_url="", rpc_http_url="",
+                    keystore_password=None, rpc_urls={},
                     recovery_window_days=days)

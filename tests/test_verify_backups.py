@@ -20,7 +20,7 @@ import pytest
 from moto.backends import get_backend
 
 from ops.__main__ import main
-from ops.verify_backups import (FAIL, NOT_CHECKED, PASS, Result, check_newest_snapshot,
+from ops.commands.verify_backups import (FAIL, NOT_CHECKED, PASS, Result, check_newest_snapshot,
                                 check_restorable_time, exit_code, stack_minimum_retention)
 from tests.conftest import point_boto3_at, run_ops
 

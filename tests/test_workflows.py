@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import pytest
 from ruamel.yaml import YAML
 
-from ops.stackfile import PROJECT_ROOT, read_stack_file
+from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
 
 GITHUB_DIR = PROJECT_ROOT / ".github"
 WORKFLOW_FILES = sorted((GITHUB_DIR / "workflows").glob("*.yml"))

@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from components.host.paths import CLOUDWATCH_AGENT_CONFIG, CLOUDWATCH_AGENT_SCRAPE_CONFIG
-from ops import agent
+from components.host import chainlink_agent as agent
 
 HOST_DIR = Path(__file__).resolve().parent
 AGENT_SOURCE = Path(agent.__file__).resolve()
@@ -87,6 +87,9 @@ def docker_run_command(host: HostBootstrap) -> list[str]:
         "--log-opt", f"awslogs-group={host.node_log_group}",
         # %H: systemd puts the host name here, one log stream per host.
         "--log-opt", "awslogs-stream=%H",
+        # A CloudWatch Logs stall must never block the node's stdout (and with it the
+        # lease holder): drop lines beyond a bounded buffer instead.
+        "--log-opt", "mode=non-blocking", "--log-opt", "max-buffer-size=4m",
         host.image,
         "node", "-config", f"{runtime}/{agent.CONFIG_FILE}",
         "-secrets", f"{runtime}/{agent.SECRETS_FILE}",

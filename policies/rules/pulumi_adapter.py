@@ -21,6 +21,7 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import serialize_properties
 
 from . import ALL_RULES
+from .common.limits import DocumentError, check_tree
 from .common.values import normalise
 from .model import Resource, ResourceRule, Rule, StackRule
 
@@ -49,11 +50,17 @@ def _resource_validation(rule: ResourceRule):
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if args.resource_type not in rule.resource_types:
             return
+        try:
+            props = _plain(args.props)
+            check_tree(props, "inputs")
+        except (DocumentError, RecursionError) as problem:  # the engine has no exit 2: a violation, never a pass
+            report_violation(f"inputs cannot be inspected: {problem}", None)
+            return
         resource = Resource(
             urn=args.urn,
             type=args.resource_type,
             name=args.name,
-            props=_plain(args.props),
+            props=props,
             parent=getattr(args.opts, "parent", None),
         )
         for message in dict.fromkeys(rule.check(resource, _settings(rule, args.get_config()))):

@@ -55,6 +55,39 @@ def test_every_rule_is_named_described_and_categorised(rule):
     assert all("default" in spec and "description" in spec for spec in rule.config_schema.values())
 
 
+def rule_modules():
+    for family in FAMILIES:
+        for info in pkgutil.iter_modules([str(REPO / "policies" / "rules" / family)]):
+            yield family, info.name, importlib.import_module(f"policies.rules.{family}.{info.name}").RULE
+
+
+@pytest.mark.parametrize("family, module, rule", list(rule_modules()), ids=lambda x: getattr(x, "name", x))
+def test_folder_and_category_agree(family, module, rule):
+    assert rule.category.replace("-", "_") == family
+
+
+@pytest.mark.parametrize("family, module, rule", list(rule_modules()), ids=lambda x: getattr(x, "name", x))
+def test_every_rule_has_its_own_test_file(family, module, rule):
+    test_file = REPO / "tests" / "policies" / family / f"test_{module}.py"
+    assert test_file.is_file(), f"add {test_file.relative_to(REPO)}"
+    assert rule.name in test_file.read_text(), f"{test_file.name} does not test {rule.name}"
+
+
+def test_a_misfiled_rule_is_refused(tmp_path, monkeypatch):
+    import policies.rules as rules
+    from policies.rules.model import ResourceRule as Model
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    (folder / "stray.py").write_text("")
+    stray = Model(name="aws-x-enable-y", category="root-execution", description="d", remediation="r",
+                  resource_types=frozenset(), check=lambda r, c: [])
+    monkeypatch.setattr(rules.importlib, "import_module", lambda *_: type("M", (), {"RULE": stray}))
+    monkeypatch.setattr(rules, "__file__", str(tmp_path / "__init__.py"))
+    with pytest.raises(ValueError, match="in other/ says category 'root-execution'"):
+        rules._discover()
+
+
 def test_each_family_has_rules():
     assert {rule.category for rule in ALL_RULES} == set(CATEGORIES)
 
@@ -255,3 +288,11 @@ def test_readme_documents_every_rule_and_config_key():
         assert f"`{rule.name}`" in readme
         for key in rule.config_schema:
             assert f"`{key}`" in readme, key
+
+
+def test_normalise_unwraps_secrets_whose_plaintext_is_on_hand_as_the_engine_does():
+    from policies.rules.common.values import SECRET, UNKNOWN as UNKNOWN_MARKER, normalise
+    show_secrets = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                    "plaintext": '{"a": [1, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"]}'}
+    assert normalise({"mock": secret("x"), "export": show_secrets, "cipher": encrypted_secret()}) == {
+        "mock": "x", "export": {"a": [1, UNKNOWN_MARKER]}, "cipher": SECRET}

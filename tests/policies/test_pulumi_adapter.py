@@ -174,3 +174,22 @@ def test_numbers_in_config_arrive_as_floats_and_still_read_well(analyzer):
     )
     [diagnostic] = analyzer.Analyze(request).diagnostics
     assert diagnostic.message.endswith("`backupRetentionPeriod` is 3 day(s); at least 7 required")
+
+
+def test_inputs_nested_past_the_limit_are_a_violation_under_the_engine_not_a_crash():
+    deep: dict = {}
+    for _ in range(150):
+        deep = {"x": deep}
+    found = run_resource_policy(RETENTION_RULE, CLUSTER, {"backupRetentionPeriod": 7, "tags": deep})
+    assert len(found) == 1 and found[0].startswith("inputs cannot be inspected: inputs: $.tags.x")
+
+
+def test_secrets_reach_rules_unwrapped_under_the_engine_as_offline():
+    """The SDK unwraps secrets; offline normalise does the same, so one verdict everywhere."""
+    from policies.engine import evaluate
+    wire = {"name": "/chainlink/prod/node-settings", "type": "String",
+            "value": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "info"}}
+    offline = [v["message"] for v in evaluate([{"urn": CLUSTER_URN, "type": "aws:ssm/parameter:Parameter",
+                                                  "name": "p", "inputs": wire}])
+               if v["policy"] == "aws-ssm-parameter-configure-secure-string"]
+    assert run_resource_policy("aws-ssm-parameter-configure-secure-string", "aws:ssm/parameter:Parameter", wire) == offline == []

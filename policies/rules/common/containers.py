@@ -32,6 +32,7 @@ _PREFIX_COMMANDS = frozenset({
 })
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash"})
 _COMMAND_SUBSTITUTION = re.compile(r"\$\([^()]*\)|`[^`]*`")
+_MENTIONS_ENGINE = re.compile("|".join(sorted(ENGINES)))  # lines without one run no container: skip the lexer
 _SYSTEMD_EXEC_PREFIX = re.compile(r"^\s*Exec[A-Za-z]*=[-@+!:]*")
 _LINE_CONTINUATION = re.compile(r"\\\r?\n")
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
@@ -91,6 +92,8 @@ def has_root_tag(image: str | None, pattern: str) -> bool:
 def _runs(script: str, variables: dict[str, str]) -> list[ContainerRun]:
     runs = []
     for line in _LINE_CONTINUATION.sub(" ", script).splitlines():
+        if not _MENTIONS_ENGINE.search(line):
+            continue
         line = _SYSTEMD_EXEC_PREFIX.sub("", line)
         for substitution in _COMMAND_SUBSTITUTION.findall(line):
             runs.extend(_runs(substitution.strip("$()`"), variables))

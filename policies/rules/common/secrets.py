@@ -4,17 +4,24 @@ Names are judged by two configurable lists of case-insensitive regular expressio
 a name is secret when a secret pattern matches and no non-secret pattern does, so
 `DB_PASSWORD` is secret while `DB_PASSWORD_ARN` and `KMS_KEY_ID` are references.
 A value is a reference, not a secret, when it is a variable or command substitution,
-an ARN, a path, a template or a secret-manager look-up. Messages never repeat a value.
+an ARN, a path, a template or a secret-manager look-up. Values are recognised by Yelp's
+detect-secrets (its regex detectors: AWS keys, private keys, GitHub/GitLab/Slack/Stripe/
+npm/PyPI/OpenAI/... tokens, JWTs), with our reference veto around it; its keyword and
+entropy detectors are left out (names are judged above; entropy flags hashes and ids).
+Messages never repeat a value.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable, Iterator, Mapping
 
 DEFAULT_SECRET_NAME_PATTERNS = (
     r"passw(or)?d",
-    r"(?<!by)(?<!com)pass$",  # dbPass, DB_PASS; not bypass, compass
+    # dbPass, DB_PASS; not bypass, compass. RE2 has no look-behind, so the two letters before
+    # `pass` are spelt out: anything but "by" and "com" (the engine validates these as RE2).
+    r"(^|^.|[^ym]|[^b]y|[^o]m|^om|[^c]om)pass$",
     r"passphrase",
     r"secret",
     r"token",
@@ -54,8 +61,9 @@ _ASSIGNMENT = re.compile(
 _EXPRESSION = re.compile(r"[()\[\]]|^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:(?P<password>[^\s@/]+)@")
-_AWS_ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?:(?:RSA|DSA|EC|OPENSSH|PGP) )?PRIVATE KEY(?: BLOCK)?-----")
+# detect-secrets types not used: a public IP is no secret; URL passwords are judged here, with the reference veto.
+_NOT_RECOGNISED = frozenset({"Public IP (ipv4)", "Basic Auth Credentials"})
+_FINDING_NAMES = {"AWS Access Key": "an AWS access key", "Private Key": "a private key"}
 
 
 class SecretNames:
@@ -83,7 +91,7 @@ class SecretNames:
 
 def _combine(patterns: Iterable[str]) -> re.Pattern:
     alternatives = [f"(?:{pattern})" for pattern in patterns]
-    return re.compile("|".join(alternatives) or r"(?!)", re.IGNORECASE)
+    return re.compile("|".join(alternatives) or r"[^\s\S]", re.IGNORECASE)
 
 
 def is_literal(value: str) -> bool:
@@ -102,10 +110,42 @@ def plaintext_secret_findings(text: str, names: SecretNames) -> Iterator[str]:
     for match in _URL_PASSWORD.finditer(text):
         if is_literal(match.group("password")):
             yield "a URL with a password written into it"
-    if _AWS_ACCESS_KEY_ID.search(text):
-        yield "an AWS access key id"
-    if _PRIVATE_KEY.search(text):
-        yield "a private key"
+    yield from recognised_secrets(text)
+
+
+# Every token format detect-secrets knows has an alphanumeric run of 11+ characters (or is a
+# PEM header): only lines with one are handed to its detectors, which keeps scans cheap.
+_CANDIDATE_LINE = re.compile(r"^.*(?:[A-Za-z0-9]{11}|PRIVATE KEY).*$", re.MULTILINE)
+
+
+def recognised_secrets(text: str) -> Iterator[str]:
+    """What detect-secrets recognises in `text`, one message per kind, references vetoed."""
+    found: dict[str, None] = {}
+    for line in _CANDIDATE_LINE.findall(text):
+        found.update(dict.fromkeys(_recognised_in_line(line)))
+    yield from found
+
+
+@functools.lru_cache(maxsize=8192)  # user data of many hosts shares most of its lines
+def _recognised_in_line(line: str) -> tuple[str, ...]:
+    return tuple(
+        _FINDING_NAMES.get(secret_type, f"a recognisable {secret_type}")
+        for secret_type, detector in _detectors()
+        if any(is_literal(found) for found in detector.analyze_string(line))
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _detectors() -> tuple:
+    """detect-secrets' regex detectors, imported on first use (the library pulls in requests)."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    return tuple(
+        (secret_type, detector())
+        for secret_type, detector in sorted(get_mapping_from_secret_type_to_class().items())
+        if issubclass(detector, RegexBasedDetector) and secret_type not in _NOT_RECOGNISED
+    )
 
 
 def _without_prose_in_comments(text: str) -> str:

@@ -1,14 +1,19 @@
 """Pulumi wire-form values, as rules see them.
 
 Resource inputs arrive in Pulumi's wire form: secrets are objects tagged with a
-signature, values not yet known at preview are sentinel strings. `normalise` turns
-both into markers (`SECRET`, `UNKNOWN`) once per resource, so a rule never reads a
-secret's content and never mistakes an unknown for a real value. The readers below
-answer `None` when a value cannot be judged; rules report nothing in that case.
+signature, values not yet known at preview are sentinel strings. `normalise` gives
+rules what the real engine gives them: a secret whose plaintext is on hand (mocks'
+`value`, `stack export --show-secrets`' `plaintext`) is unwrapped, because the
+engine's policy SDK unwraps secrets before any rule runs, and a wrapper is no
+evidence that the data is secret (pulumi-aws marks every SSM parameter value secret).
+Only ciphertext becomes the `SECRET` marker, and unknowns `UNKNOWN`: content the
+rules cannot read. The readers below answer `None` when a value cannot be judged;
+rules report nothing in that case.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
@@ -46,25 +51,38 @@ def is_secret_wire_value(value: Any) -> bool:
 
 
 def normalise(value: Any) -> Any:
-    """Wire form to plain data with `SECRET` and `UNKNOWN` markers."""
-    return _replace_sentinels(value, SECRET, UNKNOWN)
+    """Wire form to plain data as the engine's rules see it; unreadable content as markers."""
+    if isinstance(value, dict):
+        if is_secret_wire_value(value):
+            return _revealed(value)
+        return {key: normalise(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalise(item) for item in value]
+    if isinstance(value, str) and value in UNKNOWN_SENTINELS:
+        return UNKNOWN
+    return value
+
+
+def _revealed(wrapped: dict) -> Any:
+    if "value" in wrapped:
+        return normalise(wrapped["value"])
+    plaintext = wrapped.get("plaintext")
+    if isinstance(plaintext, str):
+        try:
+            return normalise(json.loads(plaintext))
+        except ValueError:
+            return SECRET
+    return SECRET
 
 
 def mask_secrets(value: Any) -> Any:
     """Wire form with every secret replaced by "[secret]"; everything else unchanged."""
-    return _replace_sentinels(value, SECRET_PLACEHOLDER, None)
-
-
-def _replace_sentinels(value: Any, secret: Any, unknown: Any | None) -> Any:
-    """`value` with secrets replaced by `secret` and, unless `unknown` is None, unknowns by `unknown`."""
     if isinstance(value, dict):
         if is_secret_wire_value(value):
-            return secret
-        return {key: _replace_sentinels(item, secret, unknown) for key, item in value.items()}
+            return SECRET_PLACEHOLDER
+        return {key: mask_secrets(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_replace_sentinels(item, secret, unknown) for item in value]
-    if unknown is not None and isinstance(value, str) and value in UNKNOWN_SENTINELS:
-        return unknown
+        return [mask_secrets(item) for item in value]
     return value
 
 

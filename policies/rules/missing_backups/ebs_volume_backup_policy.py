@@ -3,8 +3,10 @@
 A stack rule. Volumes are `aws.ebs.Volume` resources and the EBS volumes a launch
 template declares (`blockDeviceMappings` with `ebs`): those carry the tags of the
 template's `tagSpecifications` for "volume" (and "instance", for instance-based
-policies). A launch template without EBS mappings only boots the AMI's root volume
-and is not judged. Target tags select a resource when it has any one of them.
+policies). Only volumes that outlive their instance need a backup: a launch-template
+mapping with `deleteOnTermination` true is stateless (the instance's root, rebuilt by
+the Auto Scaling group) and is not judged, nor is a template without EBS mappings (it
+only boots the AMI's root volume). Target tags select a resource when it has any one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Mapping, Sequence
 
 from ..common import ebs
-from ..common.values import UNKNOWN, dig, is_opaque, items, text
+from ..common.values import UNKNOWN, dig, flag, is_opaque, items, text
 from ..model import Resource, StackRule
 
 DLM_POLICY = "aws:dlm/lifecyclePolicy:LifecyclePolicy"
@@ -77,7 +79,10 @@ def _targets(resources: Sequence[Resource]) -> Iterator[tuple[str, str, dict[str
     for resource in resources:
         if resource.type == ebs.VOLUME:
             yield resource.urn, "volume is", {VOLUME: _tags(resource.props.get("tags"))}
-        elif resource.type == ebs.LAUNCH_TEMPLATE and any(ebs.launch_template_volumes(resource.props)):
+        elif resource.type == ebs.LAUNCH_TEMPLATE and any(
+            flag(settings.get("deleteOnTermination")) is not True
+            for _, settings in ebs.launch_template_volumes(resource.props)
+        ):
             yield resource.urn, "the launch template's EBS volumes are", {
                 VOLUME: _tag_specification(resource.props, "volume"),
                 INSTANCE: _tag_specification(resource.props, "instance"),

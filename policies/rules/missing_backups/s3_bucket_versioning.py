@@ -20,12 +20,15 @@ ENABLED = "Enabled"
 
 
 def check(resources: Sequence[Resource], config: Mapping) -> Iterator[tuple[str, str]]:
+    versionings = [resource for resource in resources if resource.type in VERSIONING_TYPES]
+    for versioning in versionings:  # turned off explicitly, whether or not its bucket is in this stack
+        status = dig(versioning.props, "versioningConfiguration", "status")
+        if isinstance(status, str) and status != ENABLED:
+            yield versioning.urn, f"versioning status is {status!r}: overwritten and deleted objects are not kept"
     buckets = [resource for resource in resources if resource.type in BUCKET_TYPES]
     if not buckets:
         return
-    versioned, unattributed = _versioned_bucket_references(
-        resource for resource in resources if resource.type in VERSIONING_TYPES
-    )
+    versioned, unattributed = _versioned_bucket_references(versionings)
     for bucket in buckets:
         if unattributed or _inline_versioning(bucket.props) is not False:
             continue

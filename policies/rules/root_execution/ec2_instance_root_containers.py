@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from ..common.containers import ROOT_IMAGE_SCHEMA, ContainerRun, container_runs, has_root_tag, is_root_user, is_unresolved
-from ..common.userdata import EC2_TYPES_WITH_USER_DATA, decode_user_data, user_data_values
+from ..common.userdata import EC2_TYPES_WITH_USER_DATA, decode_user_data, inspection_problem, user_data_values
 from ..model import Resource, ResourceRule
 
 
@@ -14,6 +14,9 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
         decoded = decode_user_data(value)
         if decoded is None:
             continue
+        problem = inspection_problem(decoded)
+        if problem:
+            yield problem
         for script in decoded.scripts:
             for run in container_runs(script):
                 yield from _run_findings(run, config["rootImageTagPattern"])

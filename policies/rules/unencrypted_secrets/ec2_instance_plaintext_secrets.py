@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from ..common.secrets import SECRET_NAME_SCHEMA, SecretNames, plaintext_secret_findings
-from ..common.userdata import EC2_TYPES_WITH_USER_DATA, decode_user_data, user_data_values
+from ..common.userdata import EC2_TYPES_WITH_USER_DATA, decode_user_data, inspection_problem, user_data_values
 from ..model import Resource, ResourceRule
 
 
@@ -13,6 +13,9 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
     names = SecretNames.from_config(config)
     for value in user_data_values(resource.props):
         decoded = decode_user_data(value)
+        problem = inspection_problem(decoded)
+        if problem:
+            yield problem
         for document in decoded.documents if decoded else ():
             for finding in plaintext_secret_findings(document, names):
                 yield f"user data contains {finding}"

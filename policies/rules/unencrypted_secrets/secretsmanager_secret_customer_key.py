@@ -8,5 +8,4 @@ RULE = key_required_rule(
     remediation="Set `kmsKeyId` to a customer-managed KMS key (with rotation) whose key policy you control.",
     resource_type="aws:secretsmanager/secret:Secret",
     field="kmsKeyId",
-    customer_managed=True,
 )

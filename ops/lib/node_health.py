@@ -1,0 +1,288 @@
+"""Asking a Chainlink node whether it is ready and healthy: shared by `ops health` and
+`ops promote --health-url`.
+
+The body decides, not the status code: current nodes answer 207 when a check fails (older
+ones 503), and 204 from `/health` while start-up migrations run.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import ssl
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import asdict, dataclass
+from typing import Any, TextIO
+
+from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+
+READY_PATH = "/readyz"
+HEALTH_PATH = "/health"
+DEFAULT_TIMEOUT_SECONDS = 10.0
+# A node's /health is a few KiB; anything much larger is not the node.
+MAX_BODY_BYTES = 1 << 20
+# During its version check and migrations the node serves only /health, with 204;
+# /readyz is then 404 (or 503 on older nodes).
+MIGRATING = 204
+STARTING = "starting/migrating"
+
+
+class Unusable(Exception):
+    """The node could not be asked, or what answered was not a node: exit 2."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    output: str
+
+    @property
+    def passing(self) -> bool:
+        return self.status == "passing"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Report:
+    url: str
+    ready_status: int
+    health_status: int
+    checks: tuple[Check, ...]
+
+    @property
+    def ready(self) -> bool:
+        return self.ready_status == 200
+
+    @property
+    def migrating(self) -> bool:
+        return self.health_status == MIGRATING
+
+    @property
+    def failing(self) -> list[Check]:
+        return [check for check in self.checks if not check.passing]
+
+    @property
+    def healthy(self) -> bool:
+        return not self.migrating and not self.failing
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.ready and self.healthy else EXIT_FAILED
+
+    @property
+    def state(self) -> str:
+        """One word for the verdict: ready, starting/migrating, unhealthy or not ready."""
+        if self.migrating:
+            return STARTING
+        if self.failing:
+            return "unhealthy"
+        return "ready" if self.ready else "not ready"
+
+
+def split_url(url: str) -> urllib.parse.SplitResult:
+    """The URL's parts; a malformed one is unusable (and not echoed: it may hold a password)."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError as error:
+        raise Unusable(f"the URL is malformed ({error}); give the node's base URL such as "
+                       "http://10.0.1.23:6688 or https://node.example.com") from None
+    return parts
+
+
+def without_credentials(url: str) -> str:
+    try:
+        parts = split_url(url)
+    except Unusable:
+        return ""
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+def base_url(url: str) -> str:
+    parts = split_url(url)
+    if parts.username is not None or parts.password is not None:
+        raise Unusable("the URL carries credentials; leave them out, /readyz and /health "
+                       "need none")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Unusable(f"{url!r} is not the node's base URL; give one such as "
+                       "http://10.0.1.23:6688 or https://node.example.com")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"),
+                                    "", ""))
+
+
+def _unreachable(url: str, timeout: float, error: BaseException) -> Unusable:
+    reason = getattr(error, "reason", error)
+    host = urllib.parse.urlsplit(url).netloc
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return Unusable(f"no answer from {url} within {timeout:g} s; check that the node "
+                        "is up and reachable from here, or raise --timeout")
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return Unusable(f"the TLS certificate of {host} is not trusted "
+                        f"({reason.verify_message}); use the name the certificate was "
+                        "issued for")
+    if isinstance(reason, socket.gaierror):
+        return Unusable(f"cannot resolve {host}; check the URL")
+    if isinstance(reason, ConnectionRefusedError):
+        return Unusable(f"{host} refused the connection; check the URL and that the node "
+                        "(or its load balancer) is up")
+    return Unusable(f"cannot reach {url}: {reason}; check the URL and the network path")
+
+
+def _read_body(response: http.client.HTTPResponse | urllib.error.HTTPError, url: str) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Unusable(f"{url} announced a {int(declared):,}-byte answer, more than the "
+                       f"{MAX_BODY_BYTES:,} bytes a node's answer takes; is this the node's "
+                       "base URL?")
+    body = response.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise Unusable(f"{url} answered with more than {MAX_BODY_BYTES:,} bytes, more than a "
+                       "node's answer takes; is this the node's base URL?")
+    return body
+
+
+def _fetch_now(url: str, timeout: float) -> Answer:
+    request = urllib.request.Request(url, headers={
+        "Accept": "application/json", "User-Agent": "chainlink-node-aws-ops-health"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Answer(response.status, _read_body(response, url))
+    except urllib.error.HTTPError as error:
+        with error:
+            try:
+                return Answer(error.code, _read_body(error, url))
+            except (OSError, http.client.HTTPException) as read_error:
+                raise _unreachable(url, timeout, read_error) from None
+    except (OSError, http.client.HTTPException) as error:
+        raise _unreachable(url, timeout, error) from None
+
+
+def fetch(url: str, timeout: float) -> Answer:
+    """GET url, following redirects and verifying TLS; an HTTP error status is an answer
+    like any other, only a failure to get one raises.
+
+    `timeout` bounds the whole request: the socket timeout alone restarts with every byte,
+    so a server trickling its headers or body would hold the check forever.
+    """
+    outcome: list[Answer | BaseException] = []
+
+    def attempt() -> None:
+        try:
+            outcome.append(_fetch_now(url, timeout))
+        except BaseException as error:  # handed to the caller's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=attempt, name="ops-health-fetch", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise _unreachable(url, timeout, TimeoutError())
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def parse_checks(url: str, answer: Answer) -> tuple[Check, ...]:
+    """The checks of a JSON:API /health answer: {"data": [{"attributes": {"name",
+    "status", "output"}}, ...]}."""
+    def not_the_node(detail: str) -> Unusable:
+        return Unusable(f"{url} answered {answer.status} but not with the node's JSON:API "
+                        f"checks ({detail}); is this the node's base URL?")
+    try:
+        document = json.loads(answer.body)
+    except (UnicodeDecodeError, ValueError):  # ValueError: not JSON, or a number too long
+        raise not_the_node("the body is not JSON") from None
+    except RecursionError:
+        raise not_the_node("the JSON is nested too deeply") from None
+    data = document.get("data") if isinstance(document, dict) else None
+    if not isinstance(data, list):
+        raise not_the_node('no "data" list')
+    checks = []
+    for item in data:
+        attributes = item.get("attributes") if isinstance(item, dict) else None
+        if not (isinstance(attributes, dict) and isinstance(attributes.get("name"), str)
+                and isinstance(attributes.get("status"), str)):
+            raise not_the_node("a check without a name or status")
+        output = attributes.get("output")
+        checks.append(Check(attributes["name"], attributes["status"],
+                            "" if output is None else str(output)))
+    return tuple(checks)
+
+
+def ask_node(url: str, timeout: float) -> Report:
+    base = base_url(url)
+    ready = fetch(base + READY_PATH, timeout)
+    health = fetch(base + HEALTH_PATH, timeout)
+    if health.status == MIGRATING:
+        return Report(base, ready.status, health.status, ())
+    if ready.status not in (200, 503):
+        raise Unusable(f"{base + READY_PATH} answered {ready.status}, not 200 or 503; "
+                       "is this the node's base URL?")
+    if health.status not in (200, 207, 503):
+        raise Unusable(f"{base + HEALTH_PATH} answered {health.status}, not 200, 207 or "
+                       "503; is this the node's base URL?")
+    return Report(base, ready.status, health.status, parse_checks(base + HEALTH_PATH, health))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def report_lines(report: Report) -> list[str]:
+    ready = "yes" if report.ready else "no"
+    if report.migrating:
+        health = (f"{STARTING}: only {HEALTH_PATH} answers while the node checks its "
+                  "version and runs database migrations")
+    elif report.failing:
+        health = f"{len(report.failing)} of {len(report.checks)} checks failing"
+    else:
+        health = f"all {len(report.checks)} checks passing"
+    lines = [f"node:    {report.url}",
+             f"ready:   {ready} ({READY_PATH} answered {report.ready_status})",
+             f"health:  {health} ({HEALTH_PATH} answered {report.health_status})"]
+    if report.checks:
+        width = max(len("CHECK"), *(len(check.name) for check in report.checks))
+        lines += ["", f"{'STATUS':8} {'CHECK':{width}} OUTPUT"]
+        ordered = sorted(report.checks, key=lambda check: (check.passing, check.name))
+        lines += [f"{check.status:8} {check.name:{width}} {_one_line(check.output)}".rstrip()
+                  for check in ordered]
+    return lines
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    return {"url": report.url, "state": report.state, "ready": report.ready,
+            "migrating": report.migrating,
+            "healthy": report.healthy, "checks": [asdict(check) for check in report.checks],
+            "failing": [check.name for check in report.failing],
+            "exitCode": report.exit_code}
+
+
+def check_node(url: str, timeout: float = DEFAULT_TIMEOUT_SECONDS, *, as_json: bool = False,
+               out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Ask the node at `url`, print the verdict, return the exit code (0, 1 or 2)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        report = ask_node(url, timeout)
+    except Unusable as problem:
+        print(f"error: {problem}", file=err)
+        if as_json:
+            print(json.dumps({"url": without_credentials(url), "error": str(problem),
+                              "exitCode": EXIT_BAD_INPUT}), file=out)
+        return EXIT_BAD_INPUT
+    if as_json:
+        print(json.dumps(report_document(report), indent=2), file=out)
+    else:
+        print("\n".join(report_lines(report)), file=out)
+    return report.exit_code

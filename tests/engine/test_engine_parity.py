@@ -1,0 +1,151 @@
+"""The real Pulumi engine against the offline path (`ops preview`, `ops audit`).
+
+Each test runs the CLI built by `make pulumi-cli` with the stand-in AWS provider, the
+real policy pack and the stack's policy config, and compares what the engine decides
+with what the offline path decides for the same stack.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ops.lib.offline import run_program
+from ops.commands.preview import resources_document
+from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
+from policies.engine import evaluate, has_mandatory, load_policy_config
+from tests.engine.workspace import (STACK_TYPE, Violation, Workspace, offline_violations,
+                                    policy_config_path, resource_types)
+
+NODE, BOOTSTRAP = ".", "bootstrap"
+STACKS = ("dev", "prod")
+PROJECT_STACKS = [(project, stack) for project in (NODE, BOOTSTRAP) for stack in STACKS]
+
+
+class Offline:
+    """What the offline path decides for one stack of one project."""
+
+    def __init__(self, exit_code: int, types: Counter, violations: set[Violation]) -> None:
+        self.exit_code, self.types, self.violations = exit_code, types, violations
+
+
+def offline_decision(workspace: Workspace, project: str, stack: str) -> Offline:
+    if project == NODE:  # the command users run
+        report = workspace.root / f"ops-preview-{stack}.json"
+        done = workspace.ops("preview", "--stack", stack, "--json", str(report))
+        assert done.returncode in (0, 1), done.stderr
+        document = json.loads(report.read_text())
+        return Offline(done.returncode, Counter(r["type"] for r in document["resources"]),
+                       offline_violations(document))
+    # bootstrap/ has no `ops` command: the same runtime and pack, as tests/test_bootstrap.py
+    directory = PROJECT_ROOT / project
+    run = run_program(read_stack_file(stack, directory), directory)
+    resources = resources_document(run)
+    violations = evaluate(resources, load_policy_config(policy_config_path(stack)))
+    return Offline(1 if has_mandatory(violations) else 0, Counter(r["type"] for r in resources),
+                   {(v["policy"], v["urn"], v["enforcementLevel"]) for v in violations})
+
+
+@pytest.fixture(scope="module")
+def offline(stacks: Workspace) -> dict[tuple[str, str], Offline]:
+    return {key: offline_decision(stacks, *key) for key in PROJECT_STACKS}
+
+
+def ids(key: tuple[str, str]) -> str:
+    return f"{'node' if key[0] == NODE else key[0]}-{key[1]}"
+
+
+@pytest.mark.parametrize("key", PROJECT_STACKS, ids=ids)
+def test_engine_preview_decides_as_offline(stacks: Workspace, offline, key) -> None:
+    """`pulumi preview --policy-pack policies --policy-pack-config ... --json`: exit code,
+    resources and violations as the offline path has them."""
+    project, stack = key
+    engine = stacks.preview(stack, project)
+    expected = offline[key]
+    assert (engine.exit_code == 0) == (expected.exit_code == 0), engine.explain()
+    assert resource_types(engine) == expected.types
+    assert engine.violations == expected.violations
+
+
+def _audit(workspace: Workspace, document: Path, stack: str) -> set[Violation]:
+    report = document.with_suffix(".audit.json")
+    done = workspace.ops("audit", str(document), "--policy-config", str(policy_config_path(stack)),
+                         "--json", str(report))
+    assert done.returncode in (0, 1), done.stderr
+    return offline_violations(json.loads(report.read_text()))
+
+
+@pytest.mark.parametrize("key", PROJECT_STACKS, ids=ids)
+def test_deployed_stack_audits_as_offline(stacks: Workspace, offline, key) -> None:
+    """`pulumi up --yes` with the pack, then `ops audit` of `pulumi stack export` and of the
+    engine's `preview --json`: the violations `ops preview` reports."""
+    project, stack = key
+    expected = offline[key]
+    preview = stacks.preview(stack, project)
+    assert preview.exit_code == 0, preview.explain()
+    preview_document = stacks.write(f"preview-{ids(key)}.json", preview.stdout)
+
+    up = stacks.up(stack, project)
+    assert up.exit_code == 0, up.explain()
+    assert up.violations == expected.violations
+    export = stacks.must("stack", "export", project=project, stack=stack)
+    export_document = stacks.write(f"export-{ids(key)}.json", export.stdout)
+    deployed = [r for r in export.document["deployment"]["resources"]
+                if r["type"] != STACK_TYPE and not r["type"].startswith("pulumi:providers:")]
+    assert Counter(r["type"] for r in deployed) == expected.types
+    assert all(r["id"] for r in deployed if r.get("custom")), "a created resource has no id"
+
+    assert _audit(stacks, export_document, stack) == expected.violations
+    assert _audit(stacks, preview_document, stack) == expected.violations
+
+
+def test_engine_refuses_unencrypted_database(fresh: Workspace) -> None:
+    """An unsafe copy of dev (storage_encrypted=False): the engine and `ops preview` both
+    refuse it, naming the same mandatory policy for the same resource."""
+    database = fresh.repo / "components" / "database.py"
+    source = database.read_text()
+    assert source.count("storage_encrypted=True") == 1
+    database.write_text(source.replace("storage_encrypted=True", "storage_encrypted=False"))
+    fresh.init_stack("dev")
+
+    engine = fresh.preview("dev")
+    offline = offline_decision(fresh, NODE, "dev")
+    mandatory = {v for v in offline.violations if v[2] == "mandatory"}
+    assert offline.exit_code == 1 and mandatory
+    assert engine.exit_code != 0, engine.explain()
+    assert {v for v in engine.violations if v[2] == "mandatory"} == mandatory, engine.explain()
+    for policy, urn, _ in mandatory:
+        assert policy in engine.messages() and urn.endswith("chainlink-db-cluster")
+
+
+def _config(workspace: Workspace, stack: str) -> dict[str, Any]:
+    shown = workspace.must("config", "--show-secrets", "--json", stack=stack)
+    return {key: entry["value"] for key, entry in shown.document.items()}
+
+
+def test_promote_keeps_every_secret_decryptable(fresh: Workspace) -> None:
+    """`pulumi config set --secret`, then `ops promote --from dev --to prod`: both stacks
+    still decrypt every secret under the real CLI, and only the promoted key changed."""
+    dev_secrets = fresh.init_stack("dev")
+    prod_secrets = fresh.init_stack("prod")
+    fresh.must("config", "set", "--secret", "chainlink-node-aws:apiPassword",
+               "a-new-dev-api-password-0123", stack="dev")
+    fresh.must("config", "set", "chainlink-node-aws:chainlinkVersion", "2.30.1", stack="dev")
+    dev_before, prod_before = _config(fresh, "dev"), _config(fresh, "prod")
+
+    promoted = fresh.ops("promote", "--from", "dev", "--to", "prod")
+    assert promoted.returncode == 0, promoted.stderr
+
+    dev_after, prod_after = _config(fresh, "dev"), _config(fresh, "prod")
+    assert dev_after == dev_before
+    assert dev_after["chainlink-node-aws:apiPassword"] == "a-new-dev-api-password-0123"
+    changed = {key for key in prod_before.keys() | prod_after.keys()
+               if prod_before.get(key) != prod_after.get(key)}
+    assert changed == {"chainlink-node-aws:chainlinkVersion"}
+    assert prod_after["chainlink-node-aws:chainlinkVersion"] == "2.30.1"
+    assert {key: prod_after[key] for key in prod_secrets} == prod_secrets
+    assert set(dev_secrets) <= set(dev_after)
