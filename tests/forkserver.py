@@ -39,7 +39,7 @@ def preload(project_root: Path) -> None:
     """Import the SDKs, and the pulumi_aws modules the project's components name."""
     for module in ("pulumi", "pulumi.runtime.mocks", "pulumi.runtime.stack", "pulumi_policy",
                    "google.protobuf.json_format", "boto3", "botocore.session",
-                   "botocore.config", "ruamel.yaml", "tomlkit"):
+                   "botocore.config", "ruamel.yaml", "tomlkit", "pulumi_random"):
         importlib.import_module(module)
     import pulumi_aws
 
