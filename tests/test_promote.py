@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import os
 import shutil
 import stat
@@ -263,7 +265,9 @@ def test_missing_stack_file_exits_2_and_lists_known_stacks(project, capsys):
 def test_invalid_yaml_exits_2(project, capsys):
     prod = project / "Pulumi.prod.yaml"
     prod.write_text(prod.read_text() + "  broken: [unclosed\n")
-    assert "Pulumi.prod.yaml is not valid YAML" in refusal(project, capsys, exit_code=2)
+    message = refusal(project, capsys, exit_code=2)
+    # File, line and column of the problem (issue 15).
+    assert re.search(r"Pulumi\.prod\.yaml:\d+:\d+: not valid YAML", message), message
 
 
 def test_secure_version_is_not_promoted(project, capsys):
