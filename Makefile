@@ -55,7 +55,8 @@ pulumi-cli:
 	$(PULUMI_GO) build -trimpath -o $(PULUMI_BIN)/ \
 		-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$$version" \
 		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ./cmd/pulumi-language-python ./cmd/pulumi-resource-aws && \
-	install -m 0755 "$$sdk/python/cmd/pulumi-language-python-exec" $(PULUMI_BIN)/
+	install -m 0755 "$$sdk/python/cmd/pulumi-language-python-exec" $(PULUMI_BIN)/ && \
+	ln -sf pulumi-resource-aws $(PULUMI_BIN)/pulumi-resource-random
 	$(PULUMI_BIN)/pulumi version
 
 engine-test: $(VENV)/.installed

@@ -20,7 +20,8 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from ops.commands.preview import default_policy_config
-from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
+from ops.lib.stackfile import GENERIC_SECRET_PLACEHOLDER, PROJECT_ROOT, read_stack_file
+from stack_config.chains import OFFLINE_URLS
 
 TOOLS_BIN = PROJECT_ROOT / ".tools" / "pulumi" / "bin"
 PULUMI = TOOLS_BIN / "pulumi"
@@ -35,7 +36,7 @@ Violation = tuple[str, str, str]  # (policy, URN, enforcement level)
 
 def missing_cli_message() -> str | None:
     for binary in ("pulumi", "pulumi-language-python", "pulumi-language-python-exec",
-                   "pulumi-resource-aws"):
+                   "pulumi-resource-aws", "pulumi-resource-random"):
         if not (TOOLS_BIN / binary).exists():
             return f"{TOOLS_BIN / binary} is missing: run `make pulumi-cli` first"
     return None
@@ -140,14 +141,18 @@ class Workspace:
         stack_path.unlink()
         self.must("stack", "init", stack, "--secrets-provider", "passphrase", project=project)
         created = yaml.load(stack_path.read_text())
-        created["config"] = {key: value for key, value in original["config"].items()
-                             if not _is_secure(value)}
+        nested: dict[str, str] = {}
+        created["config"] = {key: _without_secure(value, key, nested)
+                             for key, value in original["config"].items() if not _is_secure(value)}
         with stack_path.open("w") as stream:
             yaml.dump(created, stream)
         offline = read_stack_file(stack, PROJECT_ROOT / project)
         secrets = {key: offline.config[key] for key in sorted(offline.secret_keys)}
         for key, value in secrets.items():
             self.must("config", "set", "--secret", key, value, project=project, stack=stack)
+        for path, value in nested.items():  # e.g. chains[0].wsUrl
+            self.must("config", "set", "--path", "--secret", path, value, project=project,
+                      stack=stack)
         return secrets
 
     def policy_flags(self, stack: str, project: str = ".") -> list[str]:
@@ -173,6 +178,22 @@ class Workspace:
 
 def _is_secure(value: Any) -> bool:
     return isinstance(value, dict) and set(value) == {"secure"}
+
+
+def _without_secure(value: Any, path: str, found: dict[str, str]) -> Any:
+    """`value` with its nested `secure:` leaves removed; each leaf's --path and the
+    placeholder the offline runtime gives it go into `found`."""
+    if isinstance(value, dict):
+        kept = {}
+        for name, item in value.items():
+            if _is_secure(item):
+                found[f"{path}.{name}"] = OFFLINE_URLS.get(name, GENERIC_SECRET_PLACEHOLDER)
+            else:
+                kept[name] = _without_secure(item, f"{path}.{name}", found)
+        return kept
+    if isinstance(value, list):
+        return [_without_secure(item, f"{path}[{index}]", found) for index, item in enumerate(value)]
+    return value
 
 
 def policy_config_path(stack: str) -> Path:

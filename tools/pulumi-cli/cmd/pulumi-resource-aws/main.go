@@ -32,11 +32,16 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// The pulumi-aws SDK version in requirements.txt; the engine asks for this plugin version.
-var providerVersion = "7.51.1"
+// The SDK versions in requirements.txt; the engine asks for these plugin versions. The
+// same binary stands in for pulumi-resource-random (make pulumi-cli links it).
+var providerVersions = map[string]string{"aws": "7.51.1", "random": "4.21.4"}
+
+func packageName() string {
+	return strings.TrimPrefix(filepath.Base(os.Args[0]), "pulumi-resource-")
+}
 
 func main() {
-	if err := provider.Main("aws", func(*provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
+	if err := provider.Main(packageName(), func(*provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
 		answers, err := startAnswers()
 		if err != nil {
 			return nil, err
@@ -119,7 +124,7 @@ type awsStandIn struct {
 }
 
 func (p *awsStandIn) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: providerVersion}, nil
+	return &pulumirpc.PluginInfo{Version: providerVersions[packageName()]}, nil
 }
 
 func (p *awsStandIn) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
