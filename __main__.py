@@ -149,6 +149,7 @@ observability = Observability(NAME, ObservabilityArgs(
     target_group_arn_suffix=load_balancer.target_group_arn_suffix,
     thresholds=AlarmThresholds(**profile.alarm_thresholds),
     min_gas_balance=config.min_gas_balance,
+    chain_ids=tuple(spec.chain.chain_id for spec in config.chains),
     alarm_email=config.alarm_email or None))
 
 if config.devops_guru_enabled:

@@ -5,10 +5,16 @@ node stack; see "Accounts and the bootstrap project" in ../README.md.
 """
 
 import re
+import sys
+from pathlib import Path
 
 import pulumi
 
-from account_bootstrap import AccountBootstrap, AccountBootstrapArgs
+# The IAM helpers (components/iam.py) are the node stack's, shared so that a document
+# such as the TLS-only bucket policy is written once.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from account_bootstrap import AccountBootstrap, AccountBootstrapArgs  # noqa: E402
 
 # ORG/REPO, or ORG@ORG_ID/REPO@REPO_ID where GitHub issues immutable subject claims.
 _REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(@\d+)?/[A-Za-z0-9._-]+(@\d+)?")

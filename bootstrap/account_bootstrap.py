@@ -9,12 +9,13 @@ for previews of pull requests and of main.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from components.iam import policy_document, tls_only_bucket_policy
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
@@ -118,27 +119,17 @@ def state_bucket_name(account_id: str, region: str) -> str:
     return f"chainlink-pulumi-state-{account_id}-{region}"
 
 
-def _document(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
 def key_policy(facts: AccountFacts) -> str:
     """The account administers the key through IAM: roles get exactly what their policies say."""
-    return _document({"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
+    return policy_document({"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
                       "Principal": {"AWS": facts.root}, "Action": "kms:*", "Resource": "*"})
-
-
-def tls_only_bucket_policy(bucket_arn: str) -> str:
-    return _document({"Sid": "DenyRequestsWithoutTls", "Effect": "Deny", "Principal": "*",
-                      "Action": "s3:*", "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                      "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
 
 
 def github_trust_policy(facts: AccountFacts, provider_arn: str, subjects: list[str]) -> str:
     """GitHub jobs whose OIDC subject is listed, and IAM principals of this account that are
     allowed sts:AssumeRole on the role (which lets the CI session assume the role again, as
     the stacks' aws:assumeRoles asks)."""
-    return _document(
+    return policy_document(
         {"Sid": "GitHubActionsJobs", "Effect": "Allow",
          "Principal": {"Federated": provider_arn},
          "Action": "sts:AssumeRoleWithWebIdentity",
@@ -171,7 +162,7 @@ def _assume_self(facts: AccountFacts, role_name: str) -> dict[str, Any]:
 
 
 def workload_boundary_policy() -> str:
-    return _document({"Sid": "WhatTheNodeStacksRolesMayEverDo", "Effect": "Allow",
+    return policy_document({"Sid": "WhatTheNodeStacksRolesMayEverDo", "Effect": "Allow",
                       "Action": list(WORKLOAD_BOUNDARY_ACTIONS), "Resource": "*"},
                      {"Sid": "BecomeOnlyTheStackSetsExecutionRole", "Effect": "Allow",
                       "Action": "sts:AssumeRole", "Resource": list(WORKLOAD_ASSUMABLE_ROLES)})
@@ -186,7 +177,7 @@ def deploy_policy(facts: AccountFacts, bucket_arn: str, key_arns: list[str]) -> 
     host_files = facts.bucket_arn(f"{HOST_FILES_BUCKET_PREFIX}*")
     bootstrap_roles = [facts.iam_arn(f"role/{name}")
                        for name in (DEPLOY_ROLE_NAME, PREVIEW_ROLE_NAME)]
-    return _document(
+    return policy_document(
         {"Sid": "NodeStackServicesInItsRegion", "Effect": "Allow",
          "Action": [f"{service}:*" for service in NODE_STACK_SERVICES], "Resource": "*",
          "Condition": {"StringEquals": {"aws:RequestedRegion": facts.region}}},
@@ -241,7 +232,7 @@ def deploy_policy(facts: AccountFacts, bucket_arn: str, key_arns: list[str]) -> 
 
 def preview_policy(facts: AccountFacts, bucket_arn: str, key_arns: list[str]) -> str:
     """On top of ReadOnlyAccess: read state and decrypt the stacks' secrets."""
-    return _document(*_state_backend_statements(bucket_arn, key_arns, write=False),
+    return policy_document(*_state_backend_statements(bucket_arn, key_arns, write=False),
                      _assume_self(facts, PREVIEW_ROLE_NAME))
 
 

@@ -7,7 +7,6 @@ tier puts on them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
@@ -15,6 +14,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.tags import BACKUP_TAG_KEY, BACKUP_TAG_VALUE, STACK_TAG_KEY
+from components.iam import policy_document, service_trust_policy
 
 DLM_SERVICE_POLICY = "policy/service-role/AWSDataLifecycleManagerServiceRole"
 # After the Aurora backup window (03:00-04:00 UTC), so the two never compete for I/O.
@@ -40,25 +40,17 @@ class VolumeBackupsArgs:
 
 
 def dlm_trust_policy() -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                       "Principal": {"Service": "dlm.amazonaws.com"}}],
-    })
+    return service_trust_policy("dlm.amazonaws.com")
 
 
 def source_key_policy(key_arn: str, region: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "CopyEncryptedSnapshots", "Effect": "Allow",
-             "Action": SOURCE_KEY_ACTIONS, "Resource": key_arn,
-             "Condition": {"StringEquals": {"kms:ViaService": f"ec2.{region}.amazonaws.com"}}},
-            {"Sid": "GrantEbsUseOfTheKeyForCopies", "Effect": "Allow",
-             "Action": "kms:CreateGrant", "Resource": key_arn,
-             "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
-        ],
-    })
+    return policy_document(
+        {"Sid": "CopyEncryptedSnapshots", "Effect": "Allow",
+         "Action": SOURCE_KEY_ACTIONS, "Resource": key_arn,
+         "Condition": {"StringEquals": {"kms:ViaService": f"ec2.{region}.amazonaws.com"}}},
+        {"Sid": "GrantEbsUseOfTheKeyForCopies", "Effect": "Allow",
+         "Action": "kms:CreateGrant", "Resource": key_arn,
+         "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}})
 
 
 def schedule(retention_days: int, copy_region: str) -> dict:

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components.aws_context import amazon_linux_ami
 from components.tags import BACKUP_TAG_KEY, NO_BACKUP
+from components.iam import service_trust_policy
 
 BASTION_ROOT_VOLUME_GB = 8
 
@@ -87,11 +88,7 @@ class Bastion(pulumi.ComponentResource):
 
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                               "Principal": {"Service": "ec2.amazonaws.com"}}],
-            }),
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
             opts=child)
         aws.iam.RolePolicyAttachment(
             f"{name}-ssm-core", role=role.name,

@@ -8,6 +8,7 @@ Any other EVM chain can be selected by its numeric chain id.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 
@@ -61,6 +62,10 @@ def resolve_chain(selector: str) -> Chain:
         return _BY_ID.get(chain_id) or Chain(f"chain-{chain_id}", chain_id, None)
     chain = _BY_NAME.get(text.lower())
     if chain is None:
+        close = difflib.get_close_matches(text.lower(), list(_BY_NAME), n=1)
+        if close:
+            raise ValueError(f"unknown network {text!r}: did you mean {close[0]}? (or use a "
+                             "numeric chain id)")
         raise ValueError(
             f"unknown network {text!r}: use a numeric chain id or one of "
             + ", ".join(sorted(_BY_NAME))

@@ -41,13 +41,19 @@ class NodeMetric:
     dimensions: tuple[tuple[str, ...], ...] = (("job",),)
 
 
-# Gauge: the highest block number the node has seen.
-CURRENT_HEAD = NodeMetric("head_tracker_current_head", "None")
+# The node labels its head-tracker series by `ChainID` and its balances by `evmChainID`
+# (smartcontractkit/chainlink common/headtracker and the balance monitor).
+HEAD_CHAIN_LABEL = "ChainID"
+BALANCE_CHAIN_LABEL = "evmChainID"
+# Gauge: the highest block number the node has seen, per chain.
+CURRENT_HEAD = NodeMetric("head_tracker_current_head", "None", (("job", HEAD_CHAIN_LABEL),))
 # Counter: the agent sends the increase since the previous scrape, so a sum of zero over
-# a period means no new heads.
-HEADS_RECEIVED = NodeMetric("head_tracker_heads_received", "Count")
+# a period means no new heads on that chain.
+HEADS_RECEIVED = NodeMetric("head_tracker_heads_received", "Count",
+                            (("job", HEAD_CHAIN_LABEL),))
 # Gauge, one series per sending key (label `account`), in the chain's native unit.
-GAS_BALANCE = NodeMetric("eth_balance", "None", (("job",), ("job", "account")))
+GAS_BALANCE = NodeMetric("eth_balance", "None", (("job", BALANCE_CHAIN_LABEL),
+                                                 ("job", "account", BALANCE_CHAIN_LABEL)))
 NODE_METRICS = (CURRENT_HEAD, HEADS_RECEIVED, GAS_BALANCE)
 MEMORY_USED_PERCENT = "mem_used_percent"
 DISK_USED_PERCENT = "disk_used_percent"

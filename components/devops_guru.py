@@ -8,13 +8,13 @@ else, instead of `AdministratorAccess`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
+from components.iam import policy_document
 from components.tags import DEVOPS_GURU_TAG_KEY
 
 # DevOps Guru only accepts boundary tag keys with this prefix. The stack files put this
@@ -47,10 +47,6 @@ def _statement(sid: str, actions: list[str], resources: list[str] | str,
     return statement
 
 
-def _policy(*statements: dict) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
 def devops_guru_principals(region: str) -> list[str]:
     # DevOps Guru's documentation names the regional principal for topics and the
     # global one for keys; both are allowed so neither form is refused.
@@ -58,7 +54,7 @@ def devops_guru_principals(region: str) -> list[str]:
 
 
 def notification_key_policy(account_id: str, region: str, partition: str) -> str:
-    return _policy(
+    return policy_document(
         {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
          "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
          "Action": "kms:*", "Resource": "*"},
@@ -71,7 +67,7 @@ def notification_key_policy(account_id: str, region: str, partition: str) -> str
 
 def notification_topic_policy(topic_arn: str, account_id: str, region: str,
                               partition: str) -> str:
-    return _policy({
+    return policy_document({
         "Sid": "DevOpsGuruPublishesInsights", "Effect": "Allow",
         "Principal": {"Service": devops_guru_principals(region)},
         "Action": "sns:Publish", "Resource": topic_arn,
@@ -84,7 +80,7 @@ def notification_topic_policy(topic_arn: str, account_id: str, region: str,
 
 
 def administration_trust_policy(account_id: str) -> str:
-    return _policy({
+    return policy_document({
         "Effect": "Allow", "Principal": {"Service": "cloudformation.amazonaws.com"},
         "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
@@ -94,8 +90,8 @@ def administration_trust_policy(account_id: str) -> str:
 def administration_policy(partition: str) -> str:
     """The administration role can do one thing: become the execution role in the
     target accounts."""
-    return _policy(_statement("AssumeExecutionRoleInTargetAccounts", ["sts:AssumeRole"],
-                              f"arn:{partition}:iam::*:role/{EXECUTION_ROLE_NAME}"))
+    return policy_document(_statement("AssumeExecutionRoleInTargetAccounts", ["sts:AssumeRole"],
+                                      f"arn:{partition}:iam::*:role/{EXECUTION_ROLE_NAME}"))
 
 
 def execution_trust_policy(administrator_account_id: str, partition: str) -> str:
@@ -103,7 +99,7 @@ def execution_trust_policy(administrator_account_id: str, partition: str) -> str
     the role instead of the principal, so the trust can be created before that role
     exists in the other account."""
     administrator = f"arn:{partition}:iam::{administrator_account_id}"
-    return _policy({
+    return policy_document({
         "Effect": "Allow", "Principal": {"AWS": f"{administrator}:root"},
         "Action": "sts:AssumeRole",
         "Condition": {"ArnEquals": {
@@ -114,7 +110,7 @@ def execution_trust_policy(administrator_account_id: str, partition: str) -> str
 def execution_policy(account_id: str, partition: str, key_arn: str) -> str:
     """What a StackSet that sets up DevOps Guru needs in this account: its own stack,
     DevOps Guru's configuration, its notification topic and the service-linked role."""
-    return _policy(
+    return policy_document(
         _statement("ManageStackSetInstanceStacks", [
             "cloudformation:CreateStack", "cloudformation:UpdateStack",
             "cloudformation:DeleteStack", "cloudformation:DescribeStacks",

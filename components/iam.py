@@ -1,12 +1,34 @@
-"""IAM guard rails that apply to every role the program creates, whichever tier makes it."""
+"""IAM documents and the guard rails every role the program creates shares, whichever tier
+(or the bootstrap project) makes it."""
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+import json
+from typing import Any, Callable, Optional
 
 import pulumi
 
 ROLE_TYPE = "aws:iam/role:Role"
+POLICY_VERSION = "2012-10-17"
+
+
+def policy_document(*statements: dict[str, Any]) -> str:
+    """An IAM policy document, statements kept as written (their order is the reading
+    order of the policy)."""
+    return json.dumps({"Version": POLICY_VERSION, "Statement": list(statements)})
+
+
+def service_trust_policy(service: str) -> str:
+    """A role that one AWS service assumes."""
+    return policy_document({"Effect": "Allow", "Action": "sts:AssumeRole",
+                            "Principal": {"Service": service}})
+
+
+def tls_only_bucket_policy(bucket_arn: str) -> str:
+    """Every S3 bucket the node stack and the bootstrap create refuses plain HTTP."""
+    return policy_document({"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*",
+                            "Action": "s3:*", "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
 
 
 BOUNDARY_OUTPUT = "permissionsBoundaryArn"  # the bootstrap stack's output

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass, field
+from enum import Enum
 
 import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
+from components.iam import policy_document
 
 # The AWS APIs the node hosts call: SSM (Session Manager and parameters), Secrets
 # Manager, CloudWatch Logs and metrics, KMS, and Auto Scaling (the host reports its own
@@ -21,18 +22,27 @@ SUBNET_BLOCKS = 8
 PRIVATE_BLOCK_OFFSET = 4
 
 
+class NatGatewayStrategy(str, Enum):
+    """One NAT gateway for the VPC (cheap, one AZ's outage cuts egress) or one per AZ."""
+    SINGLE = "single"
+    PER_AZ = "perAz"
+
+
 @dataclass
 class NetworkArgs:
     context: AwsContext
     cidr_block: str
     availability_zone_count: int
-    nat_gateway_strategy: str          # "single" or "perAz"
+    nat_gateway_strategy: NatGatewayStrategy | str   # a typo is an error, never "single"
     interface_endpoints: bool
     flow_log_retention_days: int
     flow_log_kms_key_arn: pulumi.Input[str]
     # EC2 instance types the stack runs in these zones: only zones that offer all of them
     # are used (some zones of a region lack whole instance families).
     instance_types: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.nat_gateway_strategy = NatGatewayStrategy(self.nat_gateway_strategy)
 
 
 def subnet_cidrs(vpc_cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
@@ -45,8 +55,8 @@ def subnet_cidrs(vpc_cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
     return public, private
 
 
-def nat_gateway_count(strategy: str, zone_count: int) -> int:
-    return zone_count if strategy == "perAz" else 1
+def nat_gateway_count(strategy: NatGatewayStrategy | str, zone_count: int) -> int:
+    return zone_count if NatGatewayStrategy(strategy) is NatGatewayStrategy.PER_AZ else 1
 
 
 class Network(pulumi.ComponentResource):
@@ -111,9 +121,12 @@ class Network(pulumi.ComponentResource):
 
         self.register_outputs({
             "vpc_id": self.vpc_id,
+            "vpc_cidr": self.vpc_cidr,
+            "availability_zones": self.availability_zones,
             "public_subnet_ids": self.public_subnet_ids,
             "private_subnet_ids": self.private_subnet_ids,
             "nat_gateway_ids": self.nat_gateway_ids,
+            "private_route_table_ids": self.private_route_table_ids,
             "flow_log_group_name": self.flow_log_group_name,
         })
 
@@ -233,23 +246,17 @@ def _pick_zones(names: list[str], zone_ids: list[str], offered: list[list[str]],
 
 
 def _flow_logs_trust_policy(account_id: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        }],
+    return policy_document({
+        "Effect": "Allow",
+        "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
     })
 
 
 def _flow_logs_write_policy(log_group_arn: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            "Resource": [log_group_arn, f"{log_group_arn}:*"],
-        }],
+    return policy_document({
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        "Resource": [log_group_arn, f"{log_group_arn}:*"],
     })

@@ -8,7 +8,6 @@ repaired, and an upgrade is an instance refresh.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from components.chains import ChainSpec, agent_chains
 from components.database import Database
 from components.host.user_data import (AGENT_SOURCE, HostBootstrap, HostTimings, agent_sha256,
                                        image_reference, user_data)
+from components.iam import policy_document, service_trust_policy, tls_only_bucket_policy
 from components.load_balancer import (HEALTH_CHECK_INTERVAL_SECONDS, HEALTHY_THRESHOLD,
                                       NODE_HTTP_PORT, READINESS_PATH, UNHEALTHY_THRESHOLD,
                                       NodeLoadBalancer)
@@ -181,10 +181,7 @@ class ChainlinkNode(pulumi.ComponentResource):
               ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         role = aws.iam.Role(
             f"{self._name}-role", description="Chainlink node hosts",
-            assume_role_policy=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                               "Principal": {"Service": "ec2.amazonaws.com"}}]}),
+            assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
             opts=self._child)
         aws.iam.RolePolicyAttachment(
             f"{self._name}-ssm-core", role=role.name,
@@ -323,49 +320,33 @@ def host_access_policy(args: ChainlinkNodeArgs, agent_object_arn: pulumi.Output[
 
 def host_policy_document(secrets: list[str], logs: list[str], key: str, agent: str,
                          region: str, namespace: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "ReadOwnSecrets", "Effect": "Allow",
-             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-             "Resource": list(secrets)},
-            {"Sid": "DownloadAgent", "Effect": "Allow", "Action": "s3:GetObject",
-             "Resource": agent},
-            {"Sid": "DecryptThroughSecretsManagerAndS3", "Effect": "Allow",
-             "Action": "kms:Decrypt", "Resource": key,
-             "Condition": {"StringEquals": {"kms:ViaService": [
-                 f"secretsmanager.{region}.amazonaws.com", f"s3.{region}.amazonaws.com"]}}},
-            {"Sid": "WriteOwnLogs", "Effect": "Allow",
-             "Action": ["logs:CreateLogStream", "logs:PutLogEvents",
-                        "logs:DescribeLogStreams"],
-             "Resource": [arn for group in logs for arn in (group, f"{group}:log-stream:*")]},
-            # The CloudWatch agent's own needs: host metrics in the stack's namespace, and
-            # the instance's tags (it names the Auto Scaling group in its dimensions).
-            {"Sid": "CloudWatchAgentMetrics", "Effect": "Allow",
-             "Action": "cloudwatch:PutMetricData", "Resource": "*",
-             "Condition": {"StringEquals": {"cloudwatch:namespace": namespace}}},
-            {"Sid": "CloudWatchAgentTags", "Effect": "Allow",
-             "Action": ["ec2:DescribeTags"], "Resource": "*"},
-        ],
-    })
+    return policy_document(
+        {"Sid": "ReadOwnSecrets", "Effect": "Allow",
+         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+         "Resource": list(secrets)},
+        {"Sid": "DownloadAgent", "Effect": "Allow", "Action": "s3:GetObject",
+         "Resource": agent},
+        {"Sid": "DecryptThroughSecretsManagerAndS3", "Effect": "Allow",
+         "Action": "kms:Decrypt", "Resource": key,
+         "Condition": {"StringEquals": {"kms:ViaService": [
+             f"secretsmanager.{region}.amazonaws.com", f"s3.{region}.amazonaws.com"]}}},
+        {"Sid": "WriteOwnLogs", "Effect": "Allow",
+         "Action": ["logs:CreateLogStream", "logs:PutLogEvents",
+                    "logs:DescribeLogStreams"],
+         "Resource": [arn for group in logs for arn in (group, f"{group}:log-stream:*")]},
+        # The CloudWatch agent's own needs: host metrics in the stack's namespace, and
+        # the instance's tags (it names the Auto Scaling group in its dimensions).
+        {"Sid": "CloudWatchAgentMetrics", "Effect": "Allow",
+         "Action": "cloudwatch:PutMetricData", "Resource": "*",
+         "Condition": {"StringEquals": {"cloudwatch:namespace": namespace}}},
+        {"Sid": "CloudWatchAgentTags", "Effect": "Allow",
+         "Action": ["ec2:DescribeTags"], "Resource": "*"})
 
 
 def report_health_policy(group_arn: str) -> str:
     """The watchdog marks its own instance unhealthy, in this group only."""
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Sid": "ReportOwnHealth", "Effect": "Allow",
-                       "Action": "autoscaling:SetInstanceHealth", "Resource": group_arn}],
-    })
-
-
-def tls_only_bucket_policy(bucket_arn: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*",
-                       "Action": "s3:*", "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                       "Condition": {"Bool": {"aws:SecureTransport": "false"}}}],
-    })
+    return policy_document({"Sid": "ReportOwnHealth", "Effect": "Allow",
+                            "Action": "autoscaling:SetInstanceHealth", "Resource": group_arn})
 
 
 # --- failover figures (README "Failover" is this table) ---------------------------------
@@ -380,17 +361,21 @@ class FailoverCase:
 
 def failover_cases() -> list[FailoverCase]:
     lease = LEASE_DURATION_SECONDS
+    # The standby notices an expired lease at its next poll: the refresh interval, with
+    # the node's jitter on top, so up to about one more interval after the lease lapses.
+    detect = lease + LEASE_REFRESH_SECONDS
     routed = HEALTH_CHECK_INTERVAL_SECONDS * HEALTHY_THRESHOLD
     unrouted = HEALTH_CHECK_INTERVAL_SECONDS * UNHEALTHY_THRESHOLD
     checks = f"{HEALTHY_THRESHOLD} × {HEALTH_CHECK_INTERVAL_SECONDS} s `{READINESS_PATH}` checks"
-    takeover = f"≤ {lease + routed} s + node start-up ({lease} s lease, then {checks})"
+    takeover = (f"≤ {detect + routed} s + node start-up (≤ {detect} s to see the lease "
+                f"lapse, then {checks})")
     give_up = TIMINGS.start_limit_burst * TIMINGS.restart_delay
     return [
         FailoverCase(
             "node process crashes on the lease holder",
             "the standby finds the lease expired; the load balancer stops routing to "
             f"the old holder after {unrouted} s",
-            f"≤ {lease} s",
+            f"≤ {detect} s ({lease} s lease + a jittered {LEASE_REFRESH_SECONDS} s poll)",
             f"{takeover}; systemd restarts the crashed node after "
             f"{TIMINGS.restart_delay} s and it waits as the new standby"),
         FailoverCase(
@@ -405,13 +390,13 @@ def failover_cases() -> list[FailoverCase]:
         FailoverCase(
             "host lost (instance failure, termination)",
             "the standby finds the lease expired; EC2 status checks tell the group",
-            f"≤ {lease} s for the lease",
+            f"≤ {detect} s for the lease",
             f"{takeover}; a replacement standby is warm {BOOT_GRACE_SECONDS} s after "
             "the group launches it"),
         FailoverCase(
             "Availability Zone lost",
             "as a lost host, for the host in that zone",
-            f"≤ {lease} s for the lease",
+            f"≤ {detect} s for the lease",
             f"{takeover}; the replacement starts in another zone of the group"),
         FailoverCase(
             "database failover (Aurora promotes the reader, prod)",

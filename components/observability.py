@@ -13,8 +13,9 @@ from typing import Any, Mapping
 import pulumi
 import pulumi_aws as aws
 
-from components.cloudwatch_agent import (CURRENT_HEAD, DISK_USED_PERCENT, GAS_BALANCE,
-                                         GROUP_DIMENSION, HEADS_RECEIVED, SCRAPE_JOB)
+from components.cloudwatch_agent import (BALANCE_CHAIN_LABEL, CURRENT_HEAD, DISK_USED_PERCENT,
+                                         GAS_BALANCE, GROUP_DIMENSION, HEAD_CHAIN_LABEL,
+                                         HEADS_RECEIVED, SCRAPE_JOB)
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -77,6 +78,8 @@ class ObservabilityArgs:
     node_group_name: pulumi.Input[str] | None = None
     load_balancer_arn_suffix: pulumi.Input[str] | None = None
     target_group_arn_suffix: pulumi.Input[str] | None = None
+    # The EVM chains the node serves: head-tracker and low-gas alarms per chain.
+    chain_ids: tuple[int, ...] = ()
 
 
 def database_alarms(cluster_identifier: pulumi.Input[str],
@@ -114,28 +117,37 @@ def database_alarms(cluster_identifier: pulumi.Input[str],
     ]
 
 
-def node_alarms(namespace: str, thresholds: AlarmThresholds,
-                min_gas_balance: float) -> list[AlarmSpec]:
-    """From the node's own metrics and logs; the active node is the only one exporting."""
-    job = {"job": SCRAPE_JOB}
-    stall_seconds = thresholds.head_stall_minutes * 60
-    return [
-        AlarmSpec("head-tracker-stalled", "New heads",
-                  f"Page: the node received no new block heads for "
-                  f"{thresholds.head_stall_minutes} minutes (or exports no metrics); check "
-                  "its RPC endpoints (rpcWsUrl) and `ops health`.",
-                  (Metric(namespace, HEADS_RECEIVED.name, "Sum", job, stall_seconds),),
-                  "LessThanThreshold", 1, treat_missing_data="breaching"),
-        AlarmSpec("low-gas-balance", "Lowest key balance",
-                  f"Warn: a node key holds less than {min_gas_balance:g} of the chain's "
-                  "native token; fund it before transactions start failing.",
-                  (Metric(namespace, GAS_BALANCE.name, "Minimum", job),),
-                  "LessThanThreshold", min_gas_balance, treat_missing_data="ignore"),
+def node_alarms(namespace: str, thresholds: AlarmThresholds, min_gas_balance: float,
+                chain_ids: tuple[int, ...] = ()) -> list[AlarmSpec]:
+    """From the node's own metrics and logs; the active node is the only one exporting.
+    Head-tracker and gas alarms come once per chain."""
+    return [spec for chain_id in chain_ids
+            for spec in chain_alarms(namespace, thresholds, min_gas_balance, chain_id)] + [
         AlarmSpec("node-critical-logs", "Critical node log lines",
                   "Warn: the node logged at crit, panic or fatal level; read the node log "
                   "group around the alarm time.",
                   (Metric(namespace, CRITICAL_LOG_METRIC, "Sum", {}),),
                   "GreaterThanOrEqualToThreshold", 1),
+    ]
+
+
+def chain_alarms(namespace: str, thresholds: AlarmThresholds, min_gas_balance: float,
+                 chain_id: int) -> list[AlarmSpec]:
+    stall_seconds = thresholds.head_stall_minutes * 60
+    heads = {"job": SCRAPE_JOB, HEAD_CHAIN_LABEL: str(chain_id)}
+    balances = {"job": SCRAPE_JOB, BALANCE_CHAIN_LABEL: str(chain_id)}
+    return [
+        AlarmSpec(f"head-tracker-stalled-{chain_id}", f"New heads, chain {chain_id}",
+                  f"Page: the node received no new block heads on chain {chain_id} for "
+                  f"{thresholds.head_stall_minutes} minutes (or exports no metrics); check "
+                  "that chain's RPC nodes (chains in the stack config) and `ops health`.",
+                  (Metric(namespace, HEADS_RECEIVED.name, "Sum", heads, stall_seconds),),
+                  "LessThanThreshold", 1, treat_missing_data="breaching"),
+        AlarmSpec(f"low-gas-balance-{chain_id}", f"Lowest key balance, chain {chain_id}",
+                  f"Warn: a node key on chain {chain_id} holds less than {min_gas_balance:g} "
+                  "of the chain's native token; fund it before transactions start failing.",
+                  (Metric(namespace, GAS_BALANCE.name, "Minimum", balances),),
+                  "LessThanThreshold", min_gas_balance, treat_missing_data="ignore"),
     ]
 
 
@@ -186,7 +198,8 @@ def load_balancer_alarms(load_balancer: pulumi.Input[str], target_group: pulumi.
 
 def alarm_specs(args: ObservabilityArgs) -> list[AlarmSpec]:
     specs = database_alarms(args.database_cluster_identifier, args.thresholds)
-    specs += node_alarms(args.metrics_namespace, args.thresholds, args.min_gas_balance)
+    specs += node_alarms(args.metrics_namespace, args.thresholds, args.min_gas_balance,
+                         tuple(args.chain_ids))
     if args.node_group_name is not None:
         specs += host_alarms(args.node_group_name, args.metrics_namespace, args.thresholds)
     load_balancer = (args.load_balancer_arn_suffix, args.target_group_arn_suffix)
@@ -228,8 +241,8 @@ def alarm_graph(spec: AlarmSpec, region: pulumi.Input[str]) -> dict[str, Any]:
 
 def dashboard_document(specs: list[AlarmSpec], alarm_arns: list[pulumi.Output[str]],
                        region: pulumi.Input[str], namespace: str,
-                       node_log_group_name: pulumi.Input[str]) -> dict[str, Any]:
-    job = {"job": SCRAPE_JOB}
+                       node_log_group_name: pulumi.Input[str],
+                       chain_ids: tuple[int, ...] = ()) -> dict[str, Any]:
     recent_errors = pulumi.Output.concat(
         "SOURCE '", node_log_group_name, "' | fields @timestamp, level, logger, msg "
         "| filter level in ['error', 'crit', 'panic', 'fatal'] "
@@ -238,7 +251,9 @@ def dashboard_document(specs: list[AlarmSpec], alarm_arns: list[pulumi.Output[st
         {"type": "alarm", "width": 24, "height": 4,
          "properties": {"title": "Alarms", "alarms": alarm_arns}},
         _graph("Current head", region,
-               [_metric_row(Metric(namespace, CURRENT_HEAD.name, "Maximum", job, 60))]),
+               [_metric_row(Metric(namespace, CURRENT_HEAD.name, "Maximum",
+                                   {"job": SCRAPE_JOB, HEAD_CHAIN_LABEL: str(chain_id)}, 60),
+                            label=f"chain {chain_id}") for chain_id in chain_ids]),
         _graph("Node log lines at error and above", region,
                [_metric_row(Metric(namespace, name, "Sum", {}))
                 for name in (ERROR_LOG_METRIC, CRITICAL_LOG_METRIC)]),
@@ -275,7 +290,8 @@ class Observability(pulumi.ComponentResource):
         specs = alarm_specs(args)
         self.alarm_arns = [self._alarm(spec).arn for spec in specs]
         document = dashboard_document(specs, self.alarm_arns, args.region,
-                                      args.metrics_namespace, args.node_log_group_name)
+                                      args.metrics_namespace, args.node_log_group_name,
+                                      tuple(args.chain_ids))
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard", dashboard_name=f"{name}-{args.stack}",
             dashboard_body=pulumi.Output.from_input(document).apply(json.dumps),

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
+from components.iam import policy_document
 from stack_config import SecretValue
 
 # Secrets Manager and KMS both accept 7 to 30 days; 0 would mean "delete at once".
@@ -47,19 +48,15 @@ def data_key_policy(account_id: str, partition: str, autoscaling_role_arn: str) 
     because service-linked roles cannot be given IAM policies.
     """
     root = f"arn:{partition}:iam::{account_id}:root"
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
-             "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
-            {"Sid": "AutoScalingEncryptsHostVolumes", "Effect": "Allow",
-             "Principal": {"AWS": autoscaling_role_arn},
-             "Action": VOLUME_KEY_ACTIONS, "Resource": "*"},
-            {"Sid": "AutoScalingGrantsForAttachedVolumes", "Effect": "Allow",
-             "Principal": {"AWS": autoscaling_role_arn}, "Action": "kms:CreateGrant",
-             "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}},
-        ],
-    })
+    return policy_document(
+        {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
+         "Principal": {"AWS": root}, "Action": "kms:*", "Resource": "*"},
+        {"Sid": "AutoScalingEncryptsHostVolumes", "Effect": "Allow",
+         "Principal": {"AWS": autoscaling_role_arn},
+         "Action": VOLUME_KEY_ACTIONS, "Resource": "*"},
+        {"Sid": "AutoScalingGrantsForAttachedVolumes", "Effect": "Allow",
+         "Principal": {"AWS": autoscaling_role_arn}, "Action": "kms:CreateGrant",
+         "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}})
 
 
 class Secrets(pulumi.ComponentResource):

@@ -13,6 +13,7 @@ stack's `chainlink-node-aws:` keys into those (see README "Configuration").
 from stack_config.keys import (FROM_PROFILE, NAMESPACE, OPTIONAL, SETTINGS, SETTINGS_BY_KEY,
                                Setting, StackConfig)
 from stack_config.load import (ConfigError, load_from_pulumi, namespaced, offline_placeholder,
+                               parse_full_config, UNCHECKED,
                                own_keys,
                                parse_stack_config, split_namespace)
 from stack_config.parsers import LOG_RETENTION_DAYS, SecretValue, parse_chainlink_version
@@ -20,7 +21,7 @@ from stack_config.profile import (DEV, ENVIRONMENTS, PROD, PROD_MIN_BACKUP_RETEN
                                   PROFILES, EnvironmentProfile)
 
 __all__ = ["FROM_PROFILE", "NAMESPACE", "OPTIONAL", "SETTINGS", "SETTINGS_BY_KEY", "Setting",
-           "StackConfig", "ConfigError", "load_from_pulumi", "namespaced", "offline_placeholder", "own_keys",
+           "StackConfig", "ConfigError", "load_from_pulumi", "namespaced", "offline_placeholder", "parse_full_config", "UNCHECKED", "own_keys",
            "parse_stack_config", "split_namespace", "LOG_RETENTION_DAYS", "SecretValue",
            "parse_chainlink_version", "DEV", "ENVIRONMENTS", "PROD",
            "PROD_MIN_BACKUP_RETENTION_DAYS", "PROFILES", "EnvironmentProfile"]

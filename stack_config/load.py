@@ -12,6 +12,69 @@ from stack_config.parsers import SecretValue
 from stack_config.profile import PROFILES
 
 V = TypeVar("V")
+# What an offline preview hands over for a `secure:` value it cannot decrypt and has no
+# stand-in for (ops/lib/stackfile.py).
+UNCHECKED = "offline-preview-secret-value"
+# Namespaces of the providers this project uses, with the keys each one reads.
+PULUMI_NAMESPACE = "pulumi"
+
+
+def provider_keys() -> dict[str, set[str]]:
+    """aws: the keys pulumi-aws reads (its config module, camelCase as in stack files)."""
+    import pathlib
+    import re as _re
+    import importlib.util
+
+    spec = importlib.util.find_spec("pulumi_aws")
+    keys: set[str] = set()
+    if spec and spec.origin:
+        text = (pathlib.Path(spec.origin).parent / "config" / "vars.py").read_text()
+        keys = {_re.sub(r"_(\w)", lambda m: m.group(1).upper(), name)
+                for name in _re.findall(r"def (\w+)\(self\)", text)}
+    return {"aws": keys}
+
+
+def foreign_key_problems(full_keys: Iterable[str]) -> list[tuple[str, str]]:
+    """Keys outside our namespace that nothing reads: a misspelt namespace, or a key its
+    provider does not know (aws:regoin would silently leave the region at its default)."""
+    problems = []
+    known = None
+    for full_key in sorted(full_keys):
+        namespace, key = split_namespace(full_key)
+        if namespace in (NAMESPACE, PULUMI_NAMESPACE):
+            continue
+        known = known if known is not None else provider_keys()
+        if namespace in known:
+            if known[namespace] and key not in known[namespace]:
+                close = difflib.get_close_matches(key, sorted(known[namespace]), n=1)
+                hint = f"did you mean {namespace}:{close[0]}? " if close else ""
+                problems.append((full_key, f"is not a setting the {namespace} provider reads; "
+                                 f"{hint}it would be ignored"))
+            continue
+        close = difflib.get_close_matches(namespace, [NAMESPACE, *known], n=1)
+        if close:
+            problems.append((full_key, f"namespace {namespace!r} is misspelt: did you mean "
+                             f"{close[0]}:{key}?"))
+        else:
+            problems.append((full_key, f"namespace {namespace!r} is read by no provider of "
+                             f"this project (keys are {NAMESPACE}:..., aws:..., pulumi:...)"))
+    return problems
+
+
+def parse_full_config(config: Mapping[str, str], stack: str,
+                      secret_keys: Iterable[str] = ()) -> "StackConfig":
+    """The whole config as Pulumi hands it over (namespaced keys): ours validated, the
+    others checked for namespaces and keys nothing reads."""
+    raw, secret_local = own_keys(config, secret_keys)
+    try:
+        result = parse_stack_config(raw, stack, secret_local)
+        problems: list[tuple[str, str]] = []
+    except ConfigError as error:
+        result, problems = None, list(error.problems)
+    problems += foreign_key_problems(config)
+    if problems:
+        raise ConfigError(problems)
+    return result
 
 
 class ConfigError(Exception):
@@ -19,7 +82,8 @@ class ConfigError(Exception):
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
-        super().__init__("\n".join(f"{NAMESPACE}:{key}: {text}" for key, text in problems))
+        super().__init__("\n".join(f"{key if ':' in key else f'{NAMESPACE}:{key}'}: {text}"
+                                   for key, text in problems))
 
 
 def unknown_key_problem(key: str) -> str:
@@ -32,6 +96,13 @@ def unknown_key_problem(key: str) -> str:
 
 def _parse_setting(setting: Setting, raw: str | None, is_secret: bool,
                    environment: str) -> Any:
+    if raw == UNCHECKED:
+        # A `secure:` value an offline preview cannot decrypt, for a key without a
+        # stand-in: it is not checked, and never called invalid.
+        if setting.required:
+            raise ValueError("is encrypted (secure:) and an offline preview cannot decrypt "
+                             "it, so it was not checked; `pulumi preview` checks it")
+        return setting.default_for(environment)
     if raw is None or (raw == OPTIONAL and setting.default is OPTIONAL):
         if setting.required:
             raise ValueError(f"is required: {setting.allowed}; set it with "
@@ -158,5 +229,4 @@ def load_from_pulumi() -> StackConfig:
     secret_keys = set(runtime_config.get_config_secret_keys_env())
     secret_keys |= {full_key for full_key in everything
                     if runtime_config.is_config_secret(full_key)}
-    raw, secret_local_keys = own_keys(everything, secret_keys)
-    return parse_stack_config(raw, pulumi.get_stack(), secret_local_keys)
+    return parse_full_config(everything, pulumi.get_stack(), secret_keys)

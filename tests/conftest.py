@@ -50,7 +50,10 @@ _RUNS: dict[str, ProgramRun] = {}
 
 
 def _run_key(stack: str, overrides: dict[str, Any]) -> str:
-    return json.dumps([stack, sorted(overrides.items())])
+    # The mocks' answers are part of the key: a test may monkeypatch them (zones on offer).
+    mock_answers = sorted((name, value) for name, value in vars(offline.OfflineMocks).items()
+                          if not name.startswith("_") and isinstance(value, (str, int, tuple)))
+    return json.dumps([stack, sorted(overrides.items()), mock_answers])
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ parallel test workers never collide.
 from __future__ import annotations
 
 import json
-import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -17,6 +15,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Iterator
 
 from ops.lib.node_health import MAX_BODY_BYTES
@@ -123,26 +122,32 @@ class Bounded:
     max_rss_mb: float
 
 
+# Runs `python -m ops` under limits it sets on itself, then records its own peak resident
+# memory (VmHWM of the process after exec: a forked child's rusage would include the
+# test worker's own memory, copied at fork).
+_LAUNCHER = """
+import resource, runpy, sys
+cpu, memory, report = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+sys.argv = ["ops", *sys.argv[4:]]
+try:
+    runpy.run_module("ops", run_name="__main__", alter_sys=True)
+finally:
+    with open("/proc/self/status") as status, open(report, "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+"""
+
+
 def run_ops_bounded(*args: str, cpu_seconds: int = 20, memory_mb: int = 1024,
                     wall_seconds: float = 60) -> Bounded:
-    """`python -m ops ARGS` in a child with CPU and address-space limits, killed past
-    `wall_seconds` (the test then fails on its return code); reports the child's peak RSS."""
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
-        limit_bytes = memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
-
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen([sys.executable, "-m", "ops", *args], cwd=PROJECT_ROOT,
-                                 stdout=out, stderr=err, preexec_fn=limit)
-        killer = threading.Timer(wall_seconds, child.kill)
-        killer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not a sibling's
-        finally:
-            killer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Bounded(child.returncode, out.read().decode(), err.read().decode(),
-                       usage.ru_maxrss / 1024)
+    """`python -m ops ARGS` with CPU and address-space limits, killed past `wall_seconds`
+    (subprocess.TimeoutExpired fails the test); reports its peak resident memory."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "peak-kib"
+        result = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(cpu_seconds), str(memory_mb << 20),
+             str(report), *args],
+            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=wall_seconds)
+        peak_kib = int(report.read_text()) if report.exists() else 0
+    return Bounded(result.returncode, result.stdout, result.stderr, peak_kib / 1024)

@@ -168,11 +168,11 @@ def test_every_metric_an_alarm_uses_is_produced_with_the_alarms_dimensions():
     """An alarm on a metric nobody publishes never fires: each node or host alarm's metric
     must come out of this agent config (or the node log metric filters) with exactly
     the dimensions the alarm asks for."""
-    specs = node_alarms(NAMESPACE, PROD_THRESHOLDS, 1.0) + host_alarms(
+    specs = node_alarms(NAMESPACE, PROD_THRESHOLDS, 1.0, (1, 137)) + host_alarms(
         "group", NAMESPACE, PROD_THRESHOLDS)
     metrics = [metric for spec in specs for metric in spec.metrics
                if metric.namespace == NAMESPACE]
-    assert len(metrics) == 4
+    assert len(metrics) == 2 * 2 + 2
     host_dimensions = CONFIG["metrics"]["aggregation_dimensions"]
     for metric in metrics:
         wanted = sorted(metric.dimensions)

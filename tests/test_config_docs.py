@@ -70,8 +70,11 @@ def test_pulumi_defaults_are_the_programs_defaults_in_every_environment():
 def test_keys_pulumi_cannot_default_are_named_in_the_readme():
     per_environment = [s.key for s in SETTINGS if s.per_environment]
     assert per_environment == ["natGatewayStrategy", "nodeInstanceType", "dbInstanceClass",
-                               "logRetentionDays", "minGasBalance"]
+                               "logRetentionDays", "minGasBalance", "bootstrapStack"]
     assert not set(per_environment + ["chains"]) & set(project_config())
+    readme = README.read_text(encoding="utf-8")
+    assert all(f"`{key}`" in readme.split("are not declared there")[0][-600:]
+               for key in per_environment)
 
 
 @pytest.mark.parametrize("declaration_type, kind", [("integer", int), ("boolean", bool)])

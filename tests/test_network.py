@@ -6,7 +6,8 @@ import ipaddress
 
 import pytest
 
-from components.network import INTERFACE_ENDPOINT_SERVICES, subnet_cidrs
+from components.network import (INTERFACE_ENDPOINT_SERVICES, NatGatewayStrategy,
+                                nat_gateway_count, subnet_cidrs)
 from tests.conftest import inputs_of
 
 EXPECTED = {"dev": {"zones": 2, "nats": 1, "cidr": "10.20.0.0/16"},
@@ -182,3 +183,16 @@ def test_too_few_zones_offering_the_instance_types_fail_with_one_clear_error(sta
     with pytest.raises(Exception, match="only 1 available zones of this region offer .*"
                                         "lower availabilityZoneCount"):
         stack_run("prod", availabilityZoneCount="3", bastionEnabled="false")
+
+
+@pytest.mark.parametrize("strategy, expected", [("single", 1), ("perAz", 3),
+                                                (NatGatewayStrategy.PER_AZ, 3)])
+def test_nat_gateway_strategies(strategy, expected):
+    assert nat_gateway_count(strategy, 3) == expected
+
+
+@pytest.mark.parametrize("typo", ["perAZ", "per-az", "", "none"])
+def test_a_mistyped_nat_strategy_is_an_error_not_a_single_gateway(typo):
+    with pytest.raises(ValueError, match="NatGatewayStrategy"):
+        nat_gateway_count(typo, 3)
+

@@ -86,7 +86,7 @@ def test_thresholds_are_stricter_in_prod(stack_run):
     dev, prod = alarms_by_key(stack_run("dev")), alarms_by_key(stack_run("prod"))
     assert (dev["db-cpu"]["threshold"], prod["db-cpu"]["threshold"]) == (90, 80)
     assert dev["db-memory"]["threshold"] < prod["db-memory"]["threshold"]
-    stalled = dev["head-tracker-stalled"], prod["head-tracker-stalled"]
+    stalled = dev["head-tracker-stalled-11155111"], prod["head-tracker-stalled-1"]
     assert [alarm["period"] for alarm in stalled] == [15 * 60, 5 * 60]
     for alarm in stalled:
         assert (alarm["metricName"], alarm["statistic"]) == ("head_tracker_heads_received", "Sum")
@@ -110,12 +110,31 @@ def test_database_alarms_watch_the_writer_of_this_stacks_cluster(stack_run):
 
 
 def test_the_gas_alarm_follows_min_gas_balance(stack_run):
-    default = alarms_by_key(stack_run("prod"))["low-gas-balance"]
+    default = alarms_by_key(stack_run("prod"))["low-gas-balance-1"]
     assert (default["metricName"], default["statistic"]) == ("eth_balance", "Minimum")
+    assert default["dimensions"] == {"job": "chainlink", "evmChainID": "1"}
     assert default["threshold"] == 1.0
-    assert alarms_by_key(stack_run("dev"))["low-gas-balance"]["threshold"] == 0.1
-    tuned = alarms_by_key(stack_run("prod", minGasBalance="25.5"))["low-gas-balance"]
+    assert alarms_by_key(stack_run("dev"))["low-gas-balance-11155111"]["threshold"] == 0.1
+    tuned = alarms_by_key(stack_run("prod", minGasBalance="25.5"))["low-gas-balance-1"]
     assert tuned["threshold"] == 25.5
+
+
+def test_head_tracker_and_gas_alarms_and_the_head_graph_follow_the_chains(stack_run):
+    chains = json.dumps([{"chain": chain, "wsUrl": "wss://r.example/ws",
+                          "httpUrl": "https://r.example/h"}
+                         for chain in ("ethereum-mainnet", "polygon-mainnet", "base-mainnet")])
+    run = stack_run("prod", chains=chains)
+    alarms = alarms_by_key(run)
+    for chain_id in (1, 137, 8453):
+        heads = alarms[f"head-tracker-stalled-{chain_id}"]
+        assert heads["dimensions"] == {"job": "chainlink", "ChainID": str(chain_id)}
+        assert heads["metricName"] == "head_tracker_heads_received"
+        assert alarms[f"low-gas-balance-{chain_id}"]["dimensions"]["evmChainID"] == str(chain_id)
+    assert not [key for key in alarms if key in ("head-tracker-stalled", "low-gas-balance")]
+    (dashboard,) = run.of_type("aws:cloudwatch/dashboard:Dashboard")
+    widgets = json.loads(inputs_of(dashboard)["dashboardBody"])["widgets"]
+    (head,) = [w for w in widgets if w["properties"].get("title") == "Current head"]
+    assert [row[5] for row in head["properties"]["metrics"]] == ["1", "137", "8453"]
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -3,6 +3,8 @@ init` takes as they are, with no hand edits."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -40,11 +42,10 @@ def load(path: Path) -> dict:
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_committed_ciphertext_is_a_marked_placeholder(stack):
     # prepare-stack removes what carries the mark; anything else would stay undecryptable.
-    document = load(PROJECT_ROOT / f"Pulumi.{stack}.yaml")
-    secure = [value["secure"] for value in document["config"].values()
-              if isinstance(value, dict) and "secure" in value]
+    text = (PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text()
+    secure = re.findall(r"^ +secure: (\S+)", text, re.M)
     assert secure and all(PLACEHOLDER_MARK in value for value in secure)
-    assert PLACEHOLDER_MARK in document["encryptedkey"]
+    assert PLACEHOLDER_MARK in load(PROJECT_ROOT / f"Pulumi.{stack}.yaml")["encryptedkey"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -60,18 +61,25 @@ def test_a_prepared_stack_file_is_ready_for_stack_init(project, capsys, stack):
     document = load(project / f"Pulumi.{stack}.yaml")
     config = document["config"]
     assert "encryptedkey" not in document
-    assert not [key for key, value in config.items() if isinstance(value, dict)
-                and "secure" in value]
+    assert "secure" not in json.dumps(config)
     assert old_account not in text and PLACEHOLDER_MARK not in text
     assert config["aws:allowedAccountIds"] == [ACCOUNT]
     deploy_role = source_facts.constant(PROJECT_ROOT / "bootstrap" / "account_bootstrap.py",
                                         "DEPLOY_ROLE_NAME")
     assert config["aws:assumeRoles"][0]["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/{deploy_role}"
-    removed = sorted(template.secret_keys)
-    assert set(config) == set(template.config) - set(removed)
+    template_config = load(PROJECT_ROOT / f"Pulumi.{stack}.yaml")["config"]
+    whole = {key for key, value in template_config.items()
+             if isinstance(value, dict) and set(value) == {"secure"}}
+    assert whole  # the passwords
+    assert set(config) == set(template.config) - whole
     assert text.startswith("# ")  # comments kept
-    for key in removed:
+    for key in whole:
         assert f"  pulumi config set --secret {key}\n" in out
+    # Secrets inside structured keys (the chains' RPC URLs) are set by path.
+    chains = config["chainlink-node-aws:chains"]
+    assert chains and all("wsUrl" not in chain and "httpUrl" not in chain for chain in chains)
+    assert ("  pulumi config set --secret --path 'chainlink-node-aws:chains[0].wsUrl'\n"
+            in out)
     assert "pulumi stack init " + stack in out
 
     bootstrap = load(project / "bootstrap" / f"Pulumi.{stack}.yaml")["config"]

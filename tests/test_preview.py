@@ -209,10 +209,12 @@ def test_an_ascii_only_output_previews_without_a_traceback():
     result = subprocess.run([sys.executable, "-m", "ops", "preview", "--stack", "dev"],
                             cwd=PROJECT_ROOT, capture_output=True, timeout=120,
                             env={**os.environ, "PYTHONIOENCODING": "ascii"})
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == b""
+    # The verdict (0 or 1) is the pack's business; the encoding must never make it 2 or
+    # end in a traceback.
+    assert result.returncode in (0, 1) and result.stderr == b"", result.stderr
     result.stdout.decode("ascii")
-    assert b"[passed] chainlink-node-aws@v0.1.0" in result.stdout
+    verdict = b"[passed]" if result.returncode == 0 else b"[failed]"
+    assert verdict + b" chainlink-node-aws@v0.1.0" in result.stdout
 
 
 @pytest.mark.parametrize("where,message", [

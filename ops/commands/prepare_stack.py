@@ -68,6 +68,27 @@ def _with_account(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?<!\d){old}(?!\d)", new, text)
 
 
+def placeholder_paths(config: dict) -> list[str]:
+    """Config paths (`key`, or `key[0].field` as `pulumi config set --path` takes them) of
+    the placeholder `secure:` values, in file order."""
+    found: list[str] = []
+
+    def walk(value: object, path: str) -> None:
+        if isinstance(value, dict):
+            if set(value) == {"secure"} and PLACEHOLDER_MARK in str(value["secure"]):
+                found.append(path)
+                return
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+
+    for key, value in config.items():
+        walk(value, str(key))
+    return found
+
+
 def _checked(prepared: Prepared, expected_keys: set[str]) -> None:
     """The edit must leave valid YAML with exactly the config keys intended."""
     try:
@@ -75,8 +96,7 @@ def _checked(prepared: Prepared, expected_keys: set[str]) -> None:
     except YAMLError as error:
         raise OpsError(f"{prepared.path.name} would not be valid YAML after preparing it "
                        f"({str(error).splitlines()[0]}); prepare it by hand") from None
-    left = [key for key, value in (document.get("config") or {}).items()
-            if isinstance(value, dict) and PLACEHOLDER_MARK in str(value.get("secure", ""))]
+    left = placeholder_paths(document.get("config") or {})
     if set((document.get("config") or {})) != expected_keys or left \
             or PLACEHOLDER_MARK in str(document.get("encryptedkey", "")):
         raise OpsError(f"{prepared.path.name} is laid out differently from the template"
@@ -86,11 +106,12 @@ def _checked(prepared: Prepared, expected_keys: set[str]) -> None:
 def prepare_node_stack(path: Path, old_account: str, account: str,
                        config_keys: set[str]) -> Prepared:
     original = read_bounded_text(path)
+    removed = placeholder_paths(YAML(typ="safe").load(original).get("config") or {})
     text = _with_account(original, old_account, account)
     text = _ENCRYPTED_KEY.sub("", text)
-    removed = [match["key"] for match in _SECURE_PAIR.finditer(text)]
     text = _SECURE_PAIR.sub("", text)
     prepared = Prepared(path, original, text, removed)
+    # A key whose whole value was a placeholder goes; a structured key keeps the rest.
     _checked(prepared, config_keys - set(removed))
     return prepared
 
@@ -152,8 +173,10 @@ def _print_next_steps(stack: str, node: Prepared, secrets_provider: str) -> None
           "(pulumi login \"$(pulumi -C bootstrap stack output backendUrl)\"):")
     provider = f" --secrets-provider '{secrets_provider}'" if secrets_provider else ""
     print(f"  pulumi stack init {stack}{provider}")
-    for key in node.removed_secrets:
-        print(f"  pulumi config set --secret {key}")
+    for path in node.removed_secrets:
+        nested = "." in path.partition(":")[2] or "[" in path
+        print(f"  pulumi config set --secret --path '{path}'" if nested
+              else f"  pulumi config set --secret {path}")
 
 
 def run(args: argparse.Namespace) -> int:

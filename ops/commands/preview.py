@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import pulumi
 
-from stack_config import ConfigError, own_keys, parse_stack_config
+from stack_config import ConfigError, parse_full_config
 from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.offline import ProgramRun, run_program
 from ops.lib import display, source_facts
@@ -46,8 +46,7 @@ def validate_config(stack_file: StackFile) -> None:
     pinning_problem = account_pinning_problem(stack_file)
     if pinning_problem:
         raise OpsError(pinning_problem)
-    raw, secret_keys = own_keys(stack_file.config, stack_file.secret_keys)
-    parse_stack_config(raw, stack_file.stack, secret_keys)
+    parse_full_config(stack_file.config, stack_file.stack, stack_file.secret_keys)
 
 
 def default_policy_config(stack: str) -> Path:

@@ -195,6 +195,11 @@ class OfflineMocks(pulumi.runtime.Mocks):
             key_id = _uuid_like(resource_id)
             computed.update(keyId=key_id,
                             arn=f"arn:aws:kms:{self.region}:{self.account_id}:key/{key_id}")
+        elif resource_type == "aws:secretsmanager/secret:Secret":
+            # AWS's own shape (":secret:" before the name): without it the mock ARN reads
+            # like a Telegram bot token to the policy pack's secret scanner.
+            computed["arn"] = (f"arn:aws:secretsmanager:{self.region}:{self.account_id}"
+                               f":secret:{resource_id}")
         elif resource_type == "aws:cloudwatch/logGroup:LogGroup":
             computed["arn"] = (f"arn:aws:logs:{self.region}:{self.account_id}"
                                f":log-group:{state['name']}")

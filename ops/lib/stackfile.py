@@ -12,11 +12,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from stack_config import NAMESPACE, offline_placeholder
+from stack_config import NAMESPACE, UNCHECKED, offline_placeholder
 from ops.lib.errors import OpsError
 from ops.lib.paths import PROJECT_ROOT
 
-GENERIC_SECRET_PLACEHOLDER = "offline-preview-secret-value"
+GENERIC_SECRET_PLACEHOLDER = UNCHECKED
 # Every placeholder ciphertext in the committed stack files carries this mark, so that
 # `ops prepare-stack` can tell a template's stand-in from a value someone encrypted.
 PLACEHOLDER_MARK = "Placeholder"
@@ -100,7 +100,10 @@ def read_bounded_text(path: Path) -> str:
 
 def _yaml_problem(path: Path, error: BaseException) -> OpsError:
     first_line = str(error).strip().splitlines()[0]
-    return OpsError(f"{path} is not valid YAML ({first_line}); fix the file")
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+    problem = getattr(error, "problem", None) or first_line
+    return OpsError(f"{where}: not valid YAML ({problem}); fix the file")
 
 
 def require_bounded_yaml(text: str, path: Path) -> None:

@@ -149,3 +149,37 @@ def test_promote_keeps_every_secret_decryptable(fresh: Workspace) -> None:
     assert prod_after["chainlink-node-aws:chainlinkVersion"] == "2.30.1"
     assert {key: prod_after[key] for key in prod_secrets} == prod_secrets
     assert set(dev_secrets) <= set(dev_after)
+
+
+@pytest.mark.parametrize("pattern, valid", [("(?<!by)(?<!com)pass$", False),
+                                            ("(^|[^b]y|[^y])pass$", True)])
+def test_policy_config_regexes_are_judged_as_the_engine_does(
+        stacks: Workspace, pattern: str, valid: bool) -> None:
+    """`format: regex` config: the engine validates with Go's RE2; `ops preview` must accept
+    and refuse the same patterns (a look-behind is not RE2)."""
+    config = json.loads(policy_config_path("dev").read_text())
+    config["aws-ssm-parameter-configure-secure-string"] = {"secretNamePatterns": [pattern]}
+    path = stacks.write(f"policy-config-{int(valid)}.json", json.dumps(config))
+
+    engine = stacks.pulumi("preview", "--policy-pack", "policies", "--policy-pack-config", str(path),
+                           "--json", stack="dev", log_events=True)
+    offline = stacks.ops("preview", "--stack", "dev", "--policy-config", str(path))
+    assert (engine.exit_code == 0) == valid, engine.explain()
+    assert (offline.returncode != 2) == valid, offline.stderr
+    if not valid:
+        assert "secretNamePatterns.0: Does not match format 'regex'" in engine.messages()
+        assert "secretNamePatterns" in offline.stderr and len(offline.stderr.splitlines()) == 1
+
+
+SSM_FIXTURE = "tests/engine/fixtures/ssm-string"
+
+
+def test_ssm_string_parameters_get_the_same_verdict(fresh: Workspace) -> None:
+    """A harmless SSM String is not a plaintext secret (the wire's secret wrapper is no
+    evidence), a password in a String is: the engine and the offline runtime agree."""
+    fresh.init_stack("dev", SSM_FIXTURE)
+    engine = fresh.preview("dev", SSM_FIXTURE)
+    offline = offline_decision(fresh, SSM_FIXTURE, "dev")
+    flagged = {urn.rsplit("::", 1)[1] for _, urn, _ in offline.violations}
+    assert flagged == {"db-password"}
+    assert engine.violations == offline.violations, engine.explain()

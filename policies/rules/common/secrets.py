@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shlex
 from typing import Iterable, Iterator, Mapping
 
 DEFAULT_SECRET_NAME_PATTERNS = (
@@ -107,32 +108,45 @@ def plaintext_secret_findings(text: str, names: SecretNames) -> Iterator[str]:
     text = _without_prose_in_comments(text)
     if names.mentions_secret(text):
         yield from _secret_assignments(text, names)
+        yield from _secret_file_writes(text, names)
     for match in _URL_PASSWORD.finditer(text):
         if is_literal(match.group("password")):
             yield "a URL with a password written into it"
     yield from recognised_secrets(text)
 
 
-# Every token format detect-secrets knows has an alphanumeric run of 11+ characters (or is a
+# Every token format detect-secrets knows has a run of 11+ [A-Za-z0-9_-] characters (or is a
 # PEM header): only lines with one are handed to its detectors, which keeps scans cheap.
-_CANDIDATE_LINE = re.compile(r"^.*(?:[A-Za-z0-9]{11}|PRIVATE KEY).*$", re.MULTILINE)
+_WORD = re.compile(r"[^\s\"'=,;()]+")
+_CANDIDATE_LINE = re.compile(r"^.*(?:[A-Za-z0-9_-]{11}|PRIVATE KEY).*$", re.MULTILINE)
+
+
+# An ARN names a secret, it is none: "...:111111111111:chainlink-keystore-password-e9548f47"
+# has the shape of a Telegram bot token. ARNs are cut out before the detectors look.
+_ARN = re.compile(r"\barn:aws[\w-]*:[^\s\"',]*")
 
 
 def recognised_secrets(text: str) -> Iterator[str]:
     """What detect-secrets recognises in `text`, one message per kind, references vetoed."""
     found: dict[str, None] = {}
     for line in _CANDIDATE_LINE.findall(text):
-        found.update(dict.fromkeys(_recognised_in_line(line)))
+        found.update(dict.fromkeys(_recognised_in_line(_ARN.sub("arn", line))))
     yield from found
 
 
 @functools.lru_cache(maxsize=8192)  # user data of many hosts shares most of its lines
 def _recognised_in_line(line: str) -> tuple[str, ...]:
+    words = _WORD.findall(line)
     return tuple(
         _FINDING_NAMES.get(secret_type, f"a recognisable {secret_type}")
         for secret_type, detector in _detectors()
-        if any(is_literal(found) for found in detector.analyze_string(line))
+        if any(_is_written_out(found, words) for found in detector.analyze_string(line))
     )
+
+
+def _is_written_out(found: str, words: list[str]) -> bool:
+    """The reference veto: a match inside a reference (an ARN, a path, `$VAR`) is not a secret."""
+    return is_literal(found) and not any(found in word and not is_literal(word) for word in words)
 
 
 @functools.lru_cache(maxsize=1)
@@ -146,6 +160,59 @@ def _detectors() -> tuple:
         for secret_type, detector in sorted(get_mapping_from_secret_type_to_class().items())
         if issubclass(detector, RegexBasedDetector) and secret_type not in _NOT_RECOGNISED
     )
+
+
+# `echo x > f`, `printf '%s' x >> f`, `echo x | tee -a f`: a literal written into a file.
+_ECHO_INTO_FILE = re.compile(
+    r"(?:^|[;&|]\s*|\bsudo\s+)(?P<command>echo|printf)\s+(?P<arguments>[^\n;&|>]*?)\s*"
+    r"(?:>>?|\|\s*(?:sudo\s+)?tee(?:\s+-a)?)\s*(?P<path>[^\s;&|<>]+)",
+    re.MULTILINE,
+)
+# `cat > f <<EOF`, `cat <<'EOF' > f`, `tee f <<EOF` ... up to the closing tag.
+_HEREDOC_INTO_FILE = re.compile(  # the opening line; the body runs to the line holding only the tag
+    r"^[^\n]*?\b(?:cat|tee(?:\s+-a)?)\s*(?:>>?\s*(?P<before>[^\s<>;&|]+)\s*)?(?P<path>[^\s<>;&|-][^\s<>;&|]*)?"
+    r"\s*<<-?\s*['\"]?(?P<tag>\w+)['\"]?(?:\s*>>?\s*(?P<after>[^\s;&|]+))?[^\n]*\n",
+    re.MULTILINE,
+)
+
+
+def _secret_file_writes(text: str, names: SecretNames) -> Iterator[str]:
+    """Literals written by echo/printf/tee/heredoc into a file whose name says it holds a secret."""
+    for match in _ECHO_INTO_FILE.finditer(text):
+        path = match.group("path")
+        if _secret_path(path, names) and _echoed_literal(match.group("command"), match.group("arguments")):
+            yield f"a literal value written to {path}"
+    for match in _HEREDOC_INTO_FILE.finditer(text):
+        path = match.group("before") or match.group("after") or match.group("path")
+        body = _heredoc_body(text[match.end():], match.group("tag"))
+        lines = [line.strip() for line in body.splitlines() if line.strip()]
+        if (path and lines and _secret_path(path, names) and is_literal(lines[0]) and "=" not in lines[0]
+                and not any(recognised_secrets(body))):  # a recognised key is reported as such
+            yield f"a literal value written to {path}"
+
+
+def _heredoc_body(rest: str, tag: str) -> str:
+    body = []
+    for line in rest.splitlines():
+        if line.strip() == tag:
+            break
+        body.append(line)
+    return "\n".join(body)
+
+
+def _secret_path(path: str, names: SecretNames) -> bool:
+    return not path.startswith(("$", "/dev/")) and names.is_secret(path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def _echoed_literal(command: str, arguments: str) -> bool:
+    try:
+        words = shlex.split(arguments)
+    except ValueError:
+        words = arguments.split()
+    words = [word for word in words if not (command == "echo" and word in ("-n", "-e", "-ne", "-en"))]
+    if command == "printf" and len(words) > 1 and "%" in words[0]:
+        words = words[1:]
+    return bool(words) and all(is_literal(word) for word in words)
 
 
 def _without_prose_in_comments(text: str) -> str:

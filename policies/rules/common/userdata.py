@@ -184,7 +184,7 @@ def _parts(document: str, budget: _Budget) -> list[str]:
 def _cloud_config_scripts(document: str, budget: _Budget) -> list[str] | None:
     """Commands and written files of a cloud-config document; None if it is not YAML."""
     try:
-        _check_yaml_shape(document)
+        check_yaml_shape(document)
         config = yaml.load(document, Loader=_YamlLoader)
     except yaml.YAMLError:
         return None
@@ -195,7 +195,7 @@ def _cloud_config_scripts(document: str, budget: _Budget) -> list[str] | None:
     return [script for script in scripts if script]
 
 
-def _check_yaml_shape(document: str) -> None:
+def check_yaml_shape(document: str) -> None:
     """Refuse alias expansion ("billion laughs") and deep nesting before any object is built."""
     aliases = depth = 0
     for event in yaml.parse(document, Loader=_YamlLoader):

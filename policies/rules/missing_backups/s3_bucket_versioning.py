@@ -32,7 +32,7 @@ def check(resources: Sequence[Resource], config: Mapping) -> Iterator[tuple[str,
     for bucket in buckets:
         if unattributed or _inline_versioning(bucket.props) is not False:
             continue
-        if _references(bucket) & versioned:
+        if _references(bucket) & versioned or any(_autonamed(bucket, reference) for reference in versioned):
             continue
         yield bucket.urn, "versioning is not enabled: no BucketVersioning with status Enabled names this bucket"
 
@@ -61,6 +61,15 @@ def _inline_versioning(props: Mapping) -> bool | None:
     if settings is None:
         settings = next(iter(items(props.get("versionings"))), None)
     return flag(dig(settings, "enabled"))
+
+
+def _autonamed(bucket: Resource, reference: str) -> bool:
+    """Pulumi names a bucket without `bucket`/`bucketPrefix` `<name>-<random hex>`: documents
+    without ids (`ops preview --json`) link a BucketVersioning to its bucket by that name."""
+    if bucket.props.get("bucket") is not None or bucket.props.get("bucketPrefix") is not None:
+        return False
+    prefix, _, suffix = reference.rpartition("-")
+    return prefix == bucket.name and 7 <= len(suffix) <= 8 and all(c in "0123456789abcdef" for c in suffix)
 
 
 def _references(bucket: Resource) -> set[str]:

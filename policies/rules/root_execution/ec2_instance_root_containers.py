@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator, Mapping
 
 from ..common.containers import ROOT_IMAGE_SCHEMA, ContainerRun, container_runs, has_root_tag, is_root_user, is_unresolved
+from ..common.container_files import embedded_files, file_runs, non_root_built_images
 from ..common.userdata import EC2_TYPES_WITH_USER_DATA, decode_user_data, inspection_problem, user_data_values
 from ..model import Resource, ResourceRule
 
@@ -17,9 +19,13 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
         problem = inspection_problem(decoded)
         if problem:
             yield problem
-        for script in decoded.scripts:
-            for run in container_runs(script):
-                yield from _run_findings(run, config["rootImageTagPattern"])
+        files = (*decoded.documents, *embedded_files(decoded.scripts))
+        built_non_root = non_root_built_images(files, decoded.scripts)
+        runs = [run for script in decoded.scripts for run in container_runs(script)]
+        for run in (*runs, *file_runs(files)):
+            if run.user is None and run.image in built_non_root:
+                run = replace(run, user="(the Dockerfile's non-root USER)")
+            yield from _run_findings(run, config["rootImageTagPattern"])
 
 
 def _run_findings(run: ContainerRun, root_tag_pattern: str) -> Iterator[str]:
@@ -29,11 +35,17 @@ def _run_findings(run: ContainerRun, root_tag_pattern: str) -> Iterator[str]:
     if is_unresolved(run.user):
         yield f"{where} takes --user from {run.user!r}, which cannot be resolved here"
     elif run.user is None:
-        yield f"{where} names no --user, so it runs as the image's user, taken as root"
+        yield f"{where} names no {_user_option(run)}, so it runs as the image's user, taken as root"
     elif is_root_user(run.user):
-        yield f"{where} runs as --user {run.user!r}, which is root"
+        yield f"{where} runs as {_user_option(run)} {run.user!r}, which is root"
     if has_root_tag(run.image, root_tag_pattern):
         yield f"{where} uses an image tag that runs as root"
+
+
+def _user_option(run: ContainerRun) -> str:
+    if run.command.startswith("compose"):
+        return "`user`"
+    return "`User=`" if run.command.startswith("quadlet") else "--user"
 
 
 RULE = ResourceRule(

@@ -59,3 +59,11 @@ def test_enabled_or_unknown_versioning_alone_passes(status):
 def test_legacy_inline_versioning(inputs, violated):
     found = messages([resource("aws:s3/bucketV2:BucketV2", inputs)], S3_RULE)
     assert bool(found) is violated
+
+
+def test_an_autonamed_bucket_is_linked_by_its_pulumi_name_when_the_document_has_no_ids():
+    bucket = resource(BUCKET, {}, name="host-files")
+    assert messages([bucket, versioning("host-files-d08182b5")], S3_RULE) == []
+    assert len(messages([bucket, versioning("other-files-d08182b5")], S3_RULE)) == 1
+    named = resource(BUCKET, {"bucket": "explicit"}, name="host-files")
+    assert len(messages([named, versioning("host-files-d08182b5")], S3_RULE)) == 1

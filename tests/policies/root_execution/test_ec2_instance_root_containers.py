@@ -129,3 +129,56 @@ def test_encrypted_unknown_or_absent_user_data_cannot_be_judged(user_data):
 def test_secret_wrapped_user_data_with_plaintext_is_judged_as_the_engine_judges_it():
     """The engine's policy SDK unwraps secrets; a wrapper with the plaintext on hand is no excuse."""
     assert ec2_findings(secret(b64(ROOT_RUN))) == ec2_findings(b64(ROOT_RUN)) != []
+
+
+# --- Compose files, quadlet units, Dockerfiles written by the user data -----------
+
+def cloud_config_writing(path: str, content: str, runcmd: str = "") -> str:
+    indented = "\n".join("      " + line for line in content.splitlines())
+    return f"#cloud-config\nwrite_files:\n  - path: {path}\n    content: |\n{indented}\nruncmd:\n  - {runcmd or 'true'}\n"
+
+
+@pytest.mark.parametrize("service, expected", [
+    ('    image: img\n    user: "0:0"', "user data: `compose service 'node'` of img runs as `user` '0:0', which is root"),
+    ("    image: img\n    user: root", "user data: `compose service 'node'` of img runs as `user` 'root', which is root"),
+    ("    image: img", "user data: `compose service 'node'` of img names no `user`, so it runs as the image's user, taken as root"),
+])
+def test_compose_services_run_as_root_are_violations(service, expected):
+    compose = f"services:\n  node:\n{service}\n"
+    assert ec2_findings(b64(cloud_config_writing("/opt/node/compose.yaml", compose, "docker compose up -d"))) == [expected]
+
+
+def test_compose_written_by_a_heredoc_is_read_too():
+    script = "#!/bin/bash\ncat > /opt/compose.yaml <<'EOF'\nservices:\n  node:\n    image: img\n    user: \"0\"\nEOF\ndocker compose -f /opt/compose.yaml up -d\n"
+    assert ec2_findings(b64(script)) == ["user data: `compose service 'node'` of img runs as `user` '0', which is root"]
+
+
+def test_compose_service_with_a_non_root_user_is_clean():
+    compose = 'services:\n  node:\n    image: img\n    user: "14933:14933"\n'
+    assert ec2_findings(b64(cloud_config_writing("/opt/node/compose.yaml", compose))) == []
+
+
+@pytest.mark.parametrize("unit, expected", [
+    ("[Container]\nImage=img\nUser=0\n", ["user data: `quadlet [Container]` of img runs as `User=` '0', which is root"]),
+    ("[Unit]\nDescription=node\n[Container]\nImage=img\n",
+     ["user data: `quadlet [Container]` of img names no `User=`, so it runs as the image's user, taken as root"]),
+    ("[Container]\nImage=img\nUser=14933\n", []),
+])
+def test_quadlet_units(unit, expected):
+    assert ec2_findings(b64(cloud_config_writing("/etc/containers/systemd/node.container", unit))) == expected
+
+
+def dockerfile_user_data(last_user: str) -> str:
+    dockerfile = f"FROM public.ecr.aws/chainlink/chainlink:2.29.0\nUSER root\nRUN apt-get update\nUSER {last_user}\n"
+    return cloud_config_writing("/opt/node/Dockerfile", dockerfile,
+                                "docker build -t local/node:1 /opt/node && docker run -d local/node:1")
+
+
+def test_an_image_built_here_with_a_non_root_last_user_needs_no_user_flag():
+    assert ec2_findings(b64(dockerfile_user_data("chainlink"))) == []
+
+
+@pytest.mark.parametrize("last_user", ["root", "0:0"])
+def test_an_image_built_here_that_ends_as_root_is_still_root(last_user):
+    assert ec2_findings(b64(dockerfile_user_data(last_user))) == [
+        "user data: `docker run` of local/node:1 names no --user, so it runs as the image's user, taken as root"]

@@ -97,3 +97,43 @@ def test_recognisable_tokens_under_harmless_names_are_found(script, expected):
 def test_a_token_read_at_run_time_is_a_reference_not_a_leak():
     script = "aws ssm get-parameter --name /ci/ghcr-token --with-decryption | docker login ghcr.io --password-stdin"
     assert user_data_findings(b64("#!/bin/bash\n" + script)) == []
+
+
+def test_a_secret_arn_is_a_reference_though_it_has_a_token_shape():
+    # Account id and secret name look like a Telegram bot token (digits:35 characters).
+    arn = "arn:aws:secretsmanager:us-east-1:111111111111:chainlink-keystore-password-e9548f47"
+    assert user_data_findings(b64(f'{{"keystorePassword": "{arn}"}}')) == []
+    telegram = "1234567890:" + "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
+    assert user_data_findings(b64(f"NOTIFY={telegram}")) == ["user data contains a recognisable Telegram Bot Token"]
+
+@pytest.mark.parametrize("script, path", [
+    (f"echo '{LEAKED}' > /chainlink/.keystore-password", "/chainlink/.keystore-password"),
+    (f"echo -n {LEAKED} >> /etc/chainlink/password", "/etc/chainlink/password"),
+    (f"printf '%s\\n' '{LEAKED}' > /chainlink/keystore.password", "/chainlink/keystore.password"),
+    (f"echo {LEAKED} | sudo tee /chainlink/api-token", "/chainlink/api-token"),
+    (f"cat > /chainlink/password.txt <<'EOF'\n{LEAKED}\nEOF", "/chainlink/password.txt"),
+    (f"cat <<EOF > /chainlink/secret\n{LEAKED}\nEOF", "/chainlink/secret"),
+    (f"tee /chainlink/keystore-password <<EOF\n{LEAKED}\nEOF", "/chainlink/keystore-password"),
+])
+def test_secrets_written_into_files_are_found(script, path):
+    assert user_data_findings(b64("#!/bin/bash\n" + script + "\n")) == [f"user data contains a literal value written to {path}"]
+
+
+@pytest.mark.parametrize("script", [
+    'echo "$KEYSTORE_PASSWORD" > /chainlink/.keystore-password',
+    "aws secretsmanager get-secret-value --secret-id x --query SecretString --output text > /chainlink/password",
+    "printf '%s' \"$(aws ssm get-parameter --name /p --with-decryption)\" > /chainlink/password",
+    "echo started > /var/log/boot.log",
+    "cat > /chainlink/password <<EOF\n$KEYSTORE_PASSWORD\nEOF",
+    "cat > /etc/app.conf <<EOF\nlog_level = info\nEOF",
+])
+def test_references_written_into_files_are_clean(script):
+    assert user_data_findings(b64("#!/bin/bash\n" + script + "\n")) == []
+
+
+def test_an_arn_with_an_account_id_is_not_a_token():
+    """detect-secrets' Telegram pattern matches inside ARNs; the reference veto keeps them out."""
+    arn = "arn:aws:sns:us-east-1:111111111111:chainlink-alarms-a868ff44-aaaaaaaaaaaaaaaa"
+    assert user_data_findings(b64(f'#!/bin/bash\nALARM_TOPIC="{arn}"\n')) == []
+    assert user_data_findings(b64("#!/bin/bash\nNOTIFY=1111111111:chainlink-alarms-a868ff44-aaaaaaaaa\n")) == [
+        "user data contains a recognisable Telegram Bot Token"]
