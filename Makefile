@@ -21,7 +21,7 @@ SYSTEM_VALIDATORS := cloud-init=cloud-init promtool=prometheus
 MISSING_PACKAGES = $(strip $(foreach pair,$(SYSTEM_VALIDATORS),\
     $(if $(shell command -v $(firstword $(subst =, ,$(pair)))),,$(lastword $(subst =, ,$(pair))))))
 
-.PHONY: preview test lint clean validators check-validators pulumi-cli engine-test
+.PHONY: preview test lint clean validators check-validators toc pulumi-cli engine-test
 
 # uv installs the same pins several times faster than pip (the first `make preview` takes
 # seconds, not minutes); pip is the fallback wherever uv cannot be had or fails, and
@@ -78,6 +78,9 @@ validators:
 	  sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
 	    --no-install-recommends $(MISSING_PACKAGES); fi
+
+toc: $(VENV)/.installed
+	$(PY) tools/readme_toc.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .tools

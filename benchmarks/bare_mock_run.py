@@ -32,7 +32,7 @@ class EchoMocks(pulumi.runtime.Mocks):
 
 
 def sdk_classes(resources: list[dict[str, Any]]) -> list[type]:
-    """`aws:ec2/vpc:Vpc` -> `pulumi_aws.ec2.Vpc`, for every provider resource type.
+    """`aws:ec2/vpc:Vpc` -> `pulumi_aws.ec2.Vpc` (`random:index/...` -> `pulumi_random`).
 
     pulumi_aws imports its modules lazily, on first attribute access: taking the class is
     what a program pays for using the type.
@@ -41,7 +41,9 @@ def sdk_classes(resources: list[dict[str, Any]]) -> list[type]:
     for resource in resources:
         package, module_and_name, class_name = resource["type"].split(":")
         if package != "chainlink":
-            module = importlib.import_module(f"pulumi_{package}.{module_and_name.split('/')[0]}")
+            module_name = module_and_name.split("/")[0]
+            module = importlib.import_module(
+                f"pulumi_{package}" if module_name == "index" else f"pulumi_{package}.{module_name}")
             classes.add(getattr(module, class_name))
     return sorted(classes, key=lambda cls: cls.__module__)
 

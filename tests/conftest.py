@@ -134,6 +134,7 @@ class _OpsForkServer:
 
 
 _FORK_SERVER: list[_OpsForkServer] = []
+_HEAVY = frozenset({"preview", "audit", "verify-backups"})  # commands that import the SDKs
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -149,7 +150,9 @@ def run_ops(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess
     variables differ from the server's. OPS_TESTS_FORKSERVER=0 starts a new interpreter
     every time, to rule the server out when a command behaves differently under it."""
     command, timeout = [sys.executable, "-m", "ops", *args], 120
-    if os.environ.get("OPS_TESTS_FORKSERVER") == "0":
+    # Light commands import no SDK, start in a fraction of a second, and some tests bound
+    # their memory: they get a fresh interpreter, not a child of the server's 350 MB.
+    if os.environ.get("OPS_TESTS_FORKSERVER") == "0" or not args or args[0] not in _HEAVY:
         return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     if not _FORK_SERVER:
         _FORK_SERVER.append(_OpsForkServer())
