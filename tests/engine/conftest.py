@@ -21,6 +21,9 @@ def stacks(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     for project in (".", "bootstrap"):
         for stack in ("dev", "prod"):
             workspace.init_stack(stack, project)
+    # The node stack reads the bootstrap's outputs through a StackReference.
+    for stack in ("dev", "prod"):
+        workspace.must("up", "--yes", "--skip-preview", project="bootstrap", stack=stack)
     return workspace
 
 
