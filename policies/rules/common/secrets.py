@@ -61,7 +61,9 @@ _ASSIGNMENT = re.compile(
 # Unquoted values that are program code, not data: calls, subscripts, attribute access.
 _EXPRESSION = re.compile(r"[()\[\]]|^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:(?P<password>[^\s@/]+)@")
+# The look-behind starts a scheme only where a run of scheme characters starts: without it a
+# long base64 line is rescanned from every one of its letters (quadratic in the line).
+_URL_PASSWORD = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:(?P<password>[^\s@/]+)@")
 # detect-secrets types not used: a public IP is no secret; URL passwords are judged here, with the reference veto.
 _NOT_RECOGNISED = frozenset({"Public IP (ipv4)", "Basic Auth Credentials"})
 _FINDING_NAMES = {"AWS Access Key": "an AWS access key", "Private Key": "a private key"}
