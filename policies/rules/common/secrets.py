@@ -61,9 +61,7 @@ _ASSIGNMENT = re.compile(
 # Unquoted values that are program code, not data: calls, subscripts, attribute access.
 _EXPRESSION = re.compile(r"[()\[\]]|^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-# The look-behind starts a scheme only where a run of scheme characters starts: without it a
-# long base64 line is rescanned from every one of its letters (quadratic in the line).
-_URL_PASSWORD = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:(?P<password>[^\s@/]+)@")
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:(?P<password>[^\s@/]+)@")
 # detect-secrets types not used: a public IP is no secret; URL passwords are judged here, with the reference veto.
 _NOT_RECOGNISED = frozenset({"Public IP (ipv4)", "Basic Auth Credentials"})
 _FINDING_NAMES = {"AWS Access Key": "an AWS access key", "Private Key": "a private key"}
@@ -105,15 +103,22 @@ def is_literal(value: str) -> bool:
     return not stripped.startswith(_REFERENCE_PREFIXES)
 
 
+def _url_passwords(text: str) -> Iterator[re.Match]:
+    # A URL holds no whitespace, so only words with "://" are searched: on a long base64 line
+    # the scheme pattern would restart at every letter (quadratic in the line).
+    for word in text.split():
+        if "://" in word:
+            yield from _URL_PASSWORD.finditer(word)
+
+
 def plaintext_secret_findings(text: str, names: SecretNames) -> Iterator[str]:
     """One message per plaintext secret in `text`, naming where it is, never what it is."""
     text = _without_prose_in_comments(text)
     if names.mentions_secret(text):
         yield from _secret_assignments(text, names)
         yield from _secret_file_writes(text, names)
-    for match in _URL_PASSWORD.finditer(text):
-        if is_literal(match.group("password")):
-            yield "a URL with a password written into it"
+    if any(is_literal(match.group("password")) for match in _url_passwords(text)):
+        yield "a URL with a password written into it"
     yield from recognised_secrets(text)
 
 
