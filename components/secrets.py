@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam import policy_document
-from stack_config import SecretValue
+from components.secret_value import SecretValue
 
 # Secrets Manager and KMS both accept 7 to 30 days; 0 would mean "delete at once".
 MIN_RECOVERY_WINDOW_DAYS, MAX_RECOVERY_WINDOW_DAYS = 7, 30

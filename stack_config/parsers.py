@@ -14,34 +14,13 @@ from stack_config.profile import BOOTSTRAP_PROJECT
 
 from components.host.chainlink_agent import (API_PASSWORD_MAX_BYTES, email_problem,
                                             password_problem, password_rule, url_problem)
+# Re-exported: the tiers take SecretValue too, and a tier needs nothing outside components/.
+from components.secret_value import SecretValue
 
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                       1096, 1827, 2192, 2557, 2922, 3288, 3653)
 SUPPORTED_POSTGRES_MAJORS = (14, 15, 16, 17)
-
-
-class SecretValue:
-    """A configuration value that must stay secret: it hides itself from repr and str."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "SecretValue([secret])"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SecretValue) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 # --- value parsers: each takes the raw string and raises ValueError(what is allowed) ---
