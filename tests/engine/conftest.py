@@ -21,7 +21,10 @@ def stacks(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     for project in (".", "bootstrap"):
         for stack in ("dev", "prod"):
             workspace.init_stack(stack, project)
-    # The node stack reads the bootstrap's outputs through a StackReference.
+    # The node stack reads the bootstrap's outputs through a StackReference, so the bootstrap
+    # stacks are deployed; their previews are taken first, while all is still to create.
+    workspace.first_previews = {("bootstrap", stack): workspace.preview(stack, "bootstrap")
+                                for stack in ("dev", "prod")}
     for stack in ("dev", "prod"):
         workspace.must("up", "--yes", "--skip-preview", project="bootstrap", stack=stack)
     return workspace

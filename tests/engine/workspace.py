@@ -76,15 +76,22 @@ class EngineRun:
                 + "\n".join(errors) + "\n" + self.stderr[-4000:])
 
 
+# The stack itself, and reads of another stack's outputs (the node stack's StackReference to
+# its bootstrap stack): the engine lists both, `ops preview` lists neither as planned.
+NOT_PLANNED = frozenset({STACK_TYPE, "pulumi:pulumi:StackReference"})
+
+
 def resource_types(run: EngineRun) -> Counter:
     """Types of the planned resources of a `preview --json` document, the stack left out."""
     return Counter(step["newState"]["type"] for step in run.document["steps"]
-                   if step.get("newState") and step["newState"]["type"] != STACK_TYPE)
+                   if step.get("newState") and step["newState"]["type"] not in NOT_PLANNED)
 
 
 class Workspace:
     def __init__(self, root: Path) -> None:
         self.root = root
+        # (project, stack) -> a preview taken before anything was deployed (see conftest).
+        self.first_previews: dict = {}
         self.repo = root / "project"
         shutil.copytree(PROJECT_ROOT, self.repo, ignore=COPY_IGNORE, symlinks=True)
         (self.repo / "venv").symlink_to(PROJECT_ROOT / "venv")
