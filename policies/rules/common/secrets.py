@@ -103,6 +103,14 @@ def is_literal(value: str) -> bool:
     return not stripped.startswith(_REFERENCE_PREFIXES)
 
 
+def variable_findings(name: str, value: str, names: SecretNames) -> Iterator[str | None]:
+    """For one environment variable: None when a secret name holds a literal value, then
+    each plaintext secret recognised in the value (the callers word their own messages)."""
+    if names.is_secret(name) and is_literal(value):
+        yield None
+    yield from plaintext_secret_findings(value, names)
+
+
 def _url_passwords(text: str) -> Iterator[re.Match]:
     # A URL holds no whitespace, so only words with "://" are searched: on a long base64 line
     # the scheme pattern would restart at every letter (quadratic in the line).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from ..common.ecs import TASK_DEFINITION, container_definitions, container_label
-from ..common.secrets import SECRET_NAME_SCHEMA, SecretNames, is_literal, plaintext_secret_findings
+from ..common.secrets import SECRET_NAME_SCHEMA, SecretNames, variable_findings
 from ..common.values import items, text
 from ..model import Resource, ResourceRule
 
@@ -20,10 +20,9 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
             name, value = text(variable.get("name")) or "", text(variable.get("value"))
             if value is None:
                 continue
-            if names.is_secret(name) and is_literal(value):
-                yield f"{label} sets {name} to a literal value in `environment`"
-            for finding in plaintext_secret_findings(value, names):
-                yield f"{label} has {finding} in environment variable {name}"
+            for finding in variable_findings(name, value, names):
+                yield (f"{label} has {finding} in environment variable {name}" if finding
+                       else f"{label} sets {name} to a literal value in `environment`")
 
 
 RULE = ResourceRule(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
-from ..common.secrets import SECRET_NAME_SCHEMA, SecretNames, is_literal, plaintext_secret_findings
+from ..common.secrets import SECRET_NAME_SCHEMA, SecretNames, variable_findings
 from ..common.values import dig, text
 from ..model import Resource, ResourceRule
 
@@ -18,10 +18,8 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
         value = text(raw)
         if value is None:
             continue
-        if names.is_secret(name) and is_literal(value):
-            yield f"environment variable {name} holds a literal value"
-        for finding in plaintext_secret_findings(value, names):
-            yield f"environment variable {name} holds {finding}"
+        for finding in variable_findings(name, value, names):
+            yield f"environment variable {name} holds {finding or 'a literal value'}"
 
 
 RULE = ResourceRule(
