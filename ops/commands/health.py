@@ -6,9 +6,10 @@ node's checks. The body decides, not the status code: current nodes answer 207 w
 check fails (older ones 503), and 204 from `/health` while start-up migrations run.
 
 Exit 0: ready and every check passing. 1: not ready, starting/migrating (/health 204,
-whatever /readyz answers), or a check failing. 2: unreachable, timed out (the timeout
-bounds each whole request), a bad URL, or an answer that is not the node's (including one
-larger than 1 MiB).
+whatever /readyz answers), a check failing, or no check reported at all. 2: unreachable,
+timed out (the timeout is one deadline for the whole check: both requests, every redirect
+and every read), a bad URL, or an answer that is not the node's (including one larger
+than 1 MiB). What the server sent is echoed on one line, control characters escaped.
 
 `--json` prints one object instead of the table:
   {"url", "state", "ready", "migrating", "healthy", "checks": [{"name", "status", "output"}],
@@ -42,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT_SECONDS,
                         metavar="SECONDS",
-                        help=f"per request (default {DEFAULT_TIMEOUT_SECONDS:g})")
+                        help="one deadline for the whole check "
+                             f"(default {DEFAULT_TIMEOUT_SECONDS:g})")
     parser.set_defaults(func=run)
 
 
