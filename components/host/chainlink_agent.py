@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
+import fcntl
 import json
 import os
 import re
@@ -127,9 +129,65 @@ def log(message: str) -> None:
 
 # --- settings: each field names its place in the JSON file ------------------------------
 
-def setting(path: str, default: Any = dataclasses.MISSING, **options: Any) -> Any:
-    """A settings field at dotted JSON `path`; without a default the file must have it."""
-    return field(default=default, metadata={"json": path}, **options)
+def setting(path: str, default: Any = dataclasses.MISSING,
+            check: Optional[Callable[[Any], Optional[str]]] = None, **options: Any) -> Any:
+    """A settings field at dotted JSON `path`; without a default the file must have it.
+    `check(value)` says what a value out of range must be (None: in range); the parser
+    applies it, so the rule sits with the field like its path and type."""
+    return field(default=default, metadata={"json": path, "check": check}, **options)
+
+
+def within(low: int, high: int) -> Callable[[Any], Optional[str]]:
+    return lambda value: None if low <= value <= high else f"must be from {low} to {high}"
+
+
+def shaped(pattern: str, what: str) -> Callable[[Any], Optional[str]]:
+    compiled = re.compile(pattern)
+    return lambda value: None if compiled.fullmatch(value) else f"must be {what}"
+
+
+def absolute_path(value: str) -> Optional[str]:
+    """Relative paths would land in whatever directory the agent was started from."""
+    if not value.startswith("/") or "\0" in value or value.rstrip("/") == "":
+        return "must be an absolute path below / such as /run/chainlink"
+    return None
+
+
+def host_ports(addresses: list) -> Optional[str]:
+    for address in addresses:
+        host, _, port = address.rpartition(":") if isinstance(address, str) else ("", "", "")
+        if not (host and port.isascii() and port.isdigit() and len(port) <= 5
+                and 1 <= int(port) <= 65535):
+            return "must be host:port strings with a port from 1 to 65535"
+    return None
+
+
+# Go's time.Duration as the node's TOML reads it: "10s", "1m30s", "500ms".
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3,
+                   "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_PART = re.compile(r"([0-9]{1,9}(?:\.[0-9]{0,9})?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+
+
+def duration_seconds(text: str) -> Optional[float]:
+    """The seconds of a positive Go duration, or None when it is not one."""
+    parts = _DURATION_PART.findall(text) if len(text) <= 40 else []
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        return None
+    seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
+    return seconds if seconds > 0 else None
+
+
+def positive_duration(value: str) -> Optional[str]:
+    if duration_seconds(value) is None:
+        return "must be a positive duration such as 10s, 1m30s or 500ms"
+    return None
+
+
+PORT = within(1, 65535)
+# uid_t and gid_t are 32 bits; 4294967295 is (uid_t) -1, which chown reads as "unchanged".
+ID = within(0, 4294967294)
+# The shape of an AWS region (the stack config checks the same one).
+REGION = shaped(r"[a-z]{2}(-[a-z]+)+-[0-9]", "an AWS region such as us-east-1")
 
 
 @dataclass(frozen=True)
@@ -160,32 +218,39 @@ def rpc_url_field(chain_id: str, node: str, kind: str) -> str:
 class AgentSettings:
     """What the agent needs to know that is not secret; JSON on the host."""
 
-    region: str = setting("region")
+    region: str = setting("region", check=REGION)
     # [{"chainId": "1", "nodes": [{"name": "a", "sendOnly": false}, ...]}, ...]; the URLs
     # are in the RPC secret under rpc_url_field(...).
     chains: list = setting("chains")
     secrets: SecretArns = setting("secrets")
-    database_host: str = setting("database.host")
-    database_port: int = setting("database.port")
+    database_host: str = setting("database.host", check=shaped(
+        r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})", "a DNS name or IPv4 address"))
+    database_port: int = setting("database.port", check=PORT)
     database_name: str = setting("database.name")
     database_ssl_mode: str = setting("database.sslMode", "require")
-    http_port: int = setting("webServer.httpPort", NODE_HTTP_PORT)
+    http_port: int = setting("webServer.httpPort", NODE_HTTP_PORT, check=PORT)
     # False only when the load balancer has no certificate (internal, plain HTTP).
     secure_cookies: bool = setting("webServer.secureCookies", True)
-    lease_duration: str = setting("lease.duration", "10s")
-    lease_refresh_interval: str = setting("lease.refreshInterval", "1s")
-    p2p_port: int = setting("p2p.port", 0)                  # 0: P2P networking off
-    p2p_announce_addresses: list = setting("p2p.announceAddresses", default_factory=list)
-    unit: str = setting("node.unit", NODE_UNIT)
-    container: str = setting("node.container", NODE_CONTAINER)
-    container_uid: int = setting("node.uid", CONTAINER_UID)
-    container_gid: int = setting("node.gid", CONTAINER_GID)
-    runtime_dir: str = setting("node.runtimeDir", RUNTIME_DIR)
-    state_dir: str = setting("stateDir", "/var/lib/chainlink-agent")
-    instance_data_file: str = setting("instanceDataFile", "/run/cloud-init/instance-data.json")
+    lease_duration: str = setting("lease.duration", "10s", check=positive_duration)
+    lease_refresh_interval: str = setting("lease.refreshInterval", "1s",
+                                          check=positive_duration)
+    p2p_port: int = setting("p2p.port", 0, check=within(0, 65535))  # 0: P2P networking off
+    p2p_announce_addresses: list = setting("p2p.announceAddresses", default_factory=list,
+                                           check=host_ports)
+    unit: str = setting("node.unit", NODE_UNIT, check=shaped(
+        r"[A-Za-z0-9:_.@-]{1,248}\.service", "a systemd service such as chainlink-node.service"))
+    container: str = setting("node.container", NODE_CONTAINER, check=shaped(
+        r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}", "a Docker container name such as chainlink-node"))
+    container_uid: int = setting("node.uid", CONTAINER_UID, check=ID)
+    container_gid: int = setting("node.gid", CONTAINER_GID, check=ID)
+    runtime_dir: str = setting("node.runtimeDir", RUNTIME_DIR, check=absolute_path)
+    state_dir: str = setting("stateDir", "/var/lib/chainlink-agent", check=absolute_path)
+    instance_data_file: str = setting("instanceDataFile", "/run/cloud-init/instance-data.json",
+                                      check=absolute_path)
     # How long an active unit may be without its container before the host is unhealthy.
-    container_grace_seconds: int = setting("containerGraceSeconds", 60)
-    aws_max_attempts: int = setting("awsMaxAttempts", 6)
+    container_grace_seconds: int = setting("containerGraceSeconds", 60, check=within(0, 86400))
+    # botocore's total_max_attempts: 1 is a single try; more only stretches a failing run.
+    aws_max_attempts: int = setting("awsMaxAttempts", 6, check=within(1, 20))
 
     def to_json(self) -> str:
         document: dict[str, Any] = {"version": SETTINGS_VERSION}
@@ -199,6 +264,18 @@ class AgentSettings:
 
 
 _KINDS = {"str": str, "int": int, "bool": bool, "list": list}
+_WRITTEN_BY_PULUMI = "the Pulumi program writes this file: fix the stack config, run `pulumi up`"
+_NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+
+
+def _is_text(value: str) -> bool:
+    """Encodable as UTF-8: a JSON escape such as \\ud800 gives a lone surrogate, which no
+    file can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _fields(kind: type) -> list[tuple[dataclasses.Field, type]]:
@@ -238,7 +315,15 @@ class _Reader:
             raise AgentError(f"{self.source}: {dotted} must be a {kind.__name__}")
         if kind is str and not value:
             raise AgentError(f"{self.source}: {dotted} must not be empty")
+        if kind is str and not _is_text(value):
+            raise AgentError(f"{self.source}: {dotted} must be UTF-8 text (it holds a lone "
+                             f"surrogate); {_WRITTEN_BY_PULUMI}")
         return value
+
+    def out_of_range(self, dotted: str, value: Any, problem: str) -> AgentError:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        return AgentError(f"{self.source}: {dotted} {problem}, got {shown}; "
+                          f"{_WRITTEN_BY_PULUMI}")
 
     def build(self, kind: type, prefix: str = "") -> Any:
         """An instance of the settings dataclass `kind`, read field by field."""
@@ -254,7 +339,11 @@ class _Reader:
                 default = item.default_factory()  # type: ignore[misc]
             else:
                 default = dataclasses.MISSING
-            values[item.name] = self.get(path, item_kind, default)
+            value = self.get(path, item_kind, default)
+            problem = item.metadata["check"] and item.metadata["check"](value)
+            if problem:
+                raise self.out_of_range(path, value, problem)
+            values[item.name] = value
         return kind(**values)
 
 
@@ -266,9 +355,12 @@ def parse_settings(document: Any, source: str) -> AgentSettings:
     settings = read.build(AgentSettings)
     if settings.database_ssl_mode not in SSL_MODES:
         raise AgentError(f"{source}: database.sslMode must be one of {', '.join(SSL_MODES)}")
-    if not all(isinstance(address, str) and address
-               for address in settings.p2p_announce_addresses):
-        raise AgentError(f"{source}: p2p.announceAddresses must be host:port strings")
+    # The node's own rule ([Database.Lock]): refresh at least twice per lease.
+    if (duration_seconds(settings.lease_refresh_interval) or 0) > (
+            duration_seconds(settings.lease_duration) or 0) / 2:
+        raise AgentError(f"{source}: lease.refreshInterval must be at most half of "
+                         f"lease.duration ({settings.lease_duration}), got "
+                         f"{settings.lease_refresh_interval}; {_WRITTEN_BY_PULUMI}")
     check_chains(settings.chains, source)
     if settings.p2p_port and not settings.p2p_announce_addresses:
         raise AgentError(f"{source}: p2p.announceAddresses must name the addresses peers "
@@ -286,6 +378,14 @@ def check_chains(chains: list, source: str) -> None:
                 or not all(isinstance(node, dict) and isinstance(node.get("name"), str)
                            and isinstance(node.get("sendOnly"), bool) for node in nodes)):
             raise AgentError(problem)
+        # A positive decimal chain id; node names as the stack config allows them (they
+        # are part of the RPC secret's field names, `<chain id>/<node>/<kind>`).
+        if not re.fullmatch(r"[1-9][0-9]{0,77}", chain["chainId"]):
+            raise AgentError(f"{source}: chains[].chainId must be a positive decimal chain "
+                             f"id such as 11155111; {_WRITTEN_BY_PULUMI}")
+        if not all(_NODE_NAME.fullmatch(node["name"]) for node in nodes):
+            raise AgentError(f"{source}: chains[].nodes[].name must be 1 to 63 letters, "
+                             f"digits, '.', '_' or '-'; {_WRITTEN_BY_PULUMI}")
 
 
 def load_settings(path: str) -> AgentSettings:
@@ -296,8 +396,11 @@ def load_settings(path: str) -> AgentSettings:
                          "it at first boot (see /var/log/cloud-init-output.log)") from None
     try:
         document = json.loads(text)
-    except ValueError as error:
-        raise AgentError(f"settings {path} is not valid JSON (line {error.lineno}); "
+    except (ValueError, RecursionError) as error:
+        # JSONDecodeError has a line; a 5,000-digit number or deep nesting has none.
+        where = (f"line {error.lineno}" if isinstance(error, json.JSONDecodeError)
+                 else "a number too long or nesting too deep")
+        raise AgentError(f"settings {path} is not valid JSON ({where}); "
                          "re-create the host so cloud-init writes it again") from None
     return parse_settings(document, path)
 
@@ -375,6 +478,11 @@ def fetch_secret(client: Any, arn: str, keys: Sequence[str],
                if not isinstance(document.get(key), str) or not document[key]]
     if missing:
         raise AgentError(f"secret {arn} lacks {', '.join(missing)}: it must be {expected}")
+    for key in keys:
+        if not _is_text(document[key]):
+            raise AgentError(f"secret {arn}: {key} is not UTF-8 text (it holds a lone "
+                             "surrogate, such as the JSON escape \\ud800 alone); put a new "
+                             "version of the secret")
     return SecretDocument(arn, response["VersionId"], {key: document[key] for key in keys})
 
 
@@ -516,27 +624,105 @@ def rendered_files(settings: AgentSettings, secrets: NodeSecrets) -> dict[str, s
 
 # --- files ----------------------------------------------------------------------------
 
-def write_private_file(path: Path, text: str, uid: int, gid: int) -> None:
-    """0600, owned by uid:gid, written to a temporary file beside it and renamed, so
-    that the node never reads half a file."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+TEMPORARY_SUFFIX = ".tmp"
+
+
+def encoded(files: dict[str, str]) -> dict[str, bytes]:
+    """Every file as the bytes it will hold, before the first one is written."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            os.fchmod(stream.fileno(), 0o600)
-            os.fchown(stream.fileno(), uid, gid)
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        return {name: text.encode("utf-8") for name, text in files.items()}
+    except UnicodeEncodeError:
+        raise AgentError("a secret or setting holds text that is not UTF-8 (a lone "
+                         "surrogate); put a new version of the secret, or run `pulumi up` "
+                         "for the settings") from None
+
+
+def temporary_name(name: str) -> re.Pattern:
+    """What a temporary file of `name` is called: `.<name>.<8 random characters>.tmp`
+    (and without `.tmp`, as agents before this one named them)."""
+    return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}(?:{re.escape(TEMPORARY_SUFFIX)})?")
+
+
+def remove_stale_temporaries(directory: Path, names: Sequence[str]) -> None:
+    """Temporary files a killed run (kill -9, power loss) left behind: they may hold
+    secrets, and nothing else would ever remove them."""
+    patterns = [temporary_name(name) for name in names]
+    for entry in os.listdir(directory):
+        if any(pattern.fullmatch(entry) for pattern in patterns):
+            (directory / entry).unlink(missing_ok=True)
+
+
+def _write_temporary(target: Path, data: bytes, uid: int, gid: int) -> str:
+    """A 0600 file owned by uid:gid beside `target`, holding `data`, on disk."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX,
+                                         dir=str(target.parent))
+    try:
+        os.fchmod(handle, 0o600)
+        os.fchown(handle, uid, gid)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view):]
+        os.fsync(handle)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        os.close(handle)
+        os.unlink(temporary)
         raise
+    os.close(handle)
+    return temporary
+
+
+def _sync_directory(directory: Path) -> None:
+    handle = os.open(str(directory), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def write_file_set(files: Sequence[tuple[Path, bytes, int, int]]) -> None:
+    """All or none: each (path, bytes, uid, gid) first goes to a temporary file beside its
+    path (0600, owned by uid:gid, fsynced); only when every one is on disk are they renamed
+    over the old files. On a failure before that the temporary files are removed and the
+    earlier files stay as they were. The node never reads half a file or a mixed set."""
+    temporaries: list[tuple[str, Path]] = []
+    try:
+        for path, data, uid, gid in files:
+            temporaries.append((_write_temporary(path, data, uid, gid), path))
+    except BaseException:
+        for temporary, _ in temporaries:
+            Path(temporary).unlink(missing_ok=True)
+        raise
+    for temporary, path in temporaries:
+        os.replace(temporary, path)
+    for directory in dict.fromkeys(path.parent for _, path in temporaries):
+        _sync_directory(directory)
+
+
+def write_private_file(path: Path, text: str, uid: int, gid: int) -> None:
+    """One file of 0600, owned by uid:gid, replaced atomically (see write_file_set)."""
+    write_file_set([(path, text.encode("utf-8"), uid, gid)])
 
 
 def prepare_directory(path: Path, uid: int, gid: int) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chown(path, uid, gid)
     os.chmod(path, 0o700)
+
+
+class _Locked:
+    """An exclusive lock on a directory for the length of a render: two renders at once
+    must not remove each other's temporary files."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def __enter__(self) -> "_Locked":
+        self.handle = os.open(str(self.directory), os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        os.close(self.handle)
 
 
 def versions_path(settings: AgentSettings) -> Path:
@@ -554,22 +740,26 @@ def recorded_versions(settings: AgentSettings) -> dict[str, str]:
 # --- commands ---------------------------------------------------------------------------
 
 def render(settings: AgentSettings, client: Any = None) -> int:
-    """Every secret is read and checked before the first file is written."""
+    """Every secret is read and checked, and every file rendered and encoded, before the
+    first byte is written; then all files are replaced together or none is."""
     secrets = read_node_secrets(client or aws_client("secretsmanager", settings), settings)
-    files = rendered_files(settings, secrets)
-    runtime_dir = Path(settings.runtime_dir)
+    files = encoded(rendered_files(settings, secrets))
+    versions = encoded({VERSIONS_FILE: json.dumps(secrets.versions, indent=2)})[VERSIONS_FILE]
+    runtime_dir, state_dir = Path(settings.runtime_dir), Path(settings.state_dir)
+    owner = (settings.container_uid, settings.container_gid)
     try:
-        prepare_directory(runtime_dir, settings.container_uid, settings.container_gid)
-        for name, text in files.items():
-            write_private_file(runtime_dir / name, text, settings.container_uid,
-                               settings.container_gid)
-        prepare_directory(Path(settings.state_dir), os.getuid(), os.getgid())
-        write_private_file(versions_path(settings), json.dumps(secrets.versions, indent=2),
-                           os.getuid(), os.getgid())
+        prepare_directory(runtime_dir, *owner)
+        prepare_directory(state_dir, os.getuid(), os.getgid())
+        with _Locked(runtime_dir):
+            remove_stale_temporaries(runtime_dir, list(files))
+            remove_stale_temporaries(state_dir, [VERSIONS_FILE, ROTATION_PENDING_FILE])
+            write_file_set([(runtime_dir / name, data, *owner) for name, data in files.items()]
+                           + [(versions_path(settings), versions, os.getuid(), os.getgid())])
     except OSError as error:
-        raise AgentError(f"cannot write into {error.filename or runtime_dir}: "
-                         f"{error.strerror}; the agent runs as root from {settings.unit}",
-                         EXIT_FAILED) from None
+        raise AgentError(f"cannot write into {runtime_dir} and {state_dir}: "
+                         f"{error.strerror or error}; nothing was changed (the files of the "
+                         f"last render are in place): free space or fix the directories, "
+                         f"then restart {settings.unit}", EXIT_FAILED) from None
     chain_ids = ", ".join(chain["chainId"] for chain in settings.chains)
     log(f"wrote {', '.join(files)} into {runtime_dir} for chains {chain_ids} "
         f"(owner {settings.container_uid}:{settings.container_gid}, mode 0600)")
