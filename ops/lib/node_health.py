@@ -234,15 +234,14 @@ class _Connections:
     def opener(self) -> urllib.request.OpenerDirector:
         connections = self
 
-        class Http(urllib.request.HTTPHandler):
+        class Tracking:
             def do_open(self, http_class: Any, request: Any, **kwargs: Any) -> Any:
-                return super().do_open(connections.track(http_class), request, **kwargs)
+                return super().do_open(  # type: ignore[misc]
+                    connections.track(http_class), request, **kwargs)
 
-        class Https(urllib.request.HTTPSHandler):
-            def do_open(self, http_class: Any, request: Any, **kwargs: Any) -> Any:
-                return super().do_open(connections.track(http_class), request, **kwargs)
-
-        return urllib.request.build_opener(Http, Https)
+        return urllib.request.build_opener(
+            type("Http", (Tracking, urllib.request.HTTPHandler), {}),
+            type("Https", (Tracking, urllib.request.HTTPSHandler), {}))
 
 
 def _fetch_now(url: str, timeout: float, budget: float, connections: _Connections) -> Answer:
