@@ -3,7 +3,8 @@
     venv/bin/python benchmarks/run_all.py [--only ratio,suite,cold] [--runs N] [--pip]
 
 - ratio: `ops preview --stack prod` against `benchmarks/bare_mock_run.py`, a bare SDK mock
-  run registering the same resources of the same types (goal <= 1.3x), alternated N times;
+  run registering the same resources through the provider SDK's classes (goal <= 1.3x), and
+  against the same run with plain CustomResources (for comparison), alternated N times;
 - suite: `make test` (goal < 90 s), with its test count;
 - cold: `make preview STACK=dev` in a fresh copy of the project with no venv/ and empty
   installer caches, so every package is downloaded (goal < 45 s); `--pip` also times the
@@ -60,25 +61,39 @@ def verdict(name: str, value: float) -> str:
     return "met" if value <= GOALS[name] else "MISSED"
 
 
+def median(timings: list[Timing], attribute: str) -> float:
+    return statistics.median(getattr(timing, attribute) for timing in timings)
+
+
 def ratio(runs: int) -> bool:
+    """The goal is against a run through the SDK's classes (what any program using these
+    types pays); the plain-CustomResource floor is printed beside it for comparison."""
     with tempfile.TemporaryDirectory() as scratch:
         plan = Path(scratch) / "prod.json"
         # Exit 1 is a mandatory policy violation: the run itself completed.
         preview_command = [PYTHON, "-m", "ops", "preview", "--stack", "prod"]
         timed([*preview_command, "--json", str(plan)], allowed=(0, 1))
-        preview, bare = [], []
-        for _ in range(runs):  # alternated, so both see the same machine
+        bare_command = [PYTHON, str(ROOT / "benchmarks" / "bare_mock_run.py"), str(plan)]
+        floors = {"bare mock run, SDK classes": bare_command,
+                  "bare mock run, plain CustomResources": [*bare_command, "--untyped"]}
+        preview: list[Timing] = []
+        bare: dict[str, list[Timing]] = {name: [] for name in floors}
+        for _ in range(runs):  # alternated, so all see the same machine
             preview.append(timed(preview_command, allowed=(0, 1)))
-            bare.append(timed([PYTHON, str(ROOT / "benchmarks" / "bare_mock_run.py"), str(plan)]))
-    wall = statistics.median(t.wall for t in preview) / statistics.median(t.wall for t in bare)
-    cpu = statistics.median(t.cpu for t in preview) / statistics.median(t.cpu for t in bare)
-    print(f"ops preview --stack prod: median {statistics.median(t.wall for t in preview):.2f} s "
-          f"wall, {statistics.median(t.cpu for t in preview):.2f} s CPU over {runs} runs")
-    print(f"bare mock run, same resources: median {statistics.median(t.wall for t in bare):.2f} s "
-          f"wall, {statistics.median(t.cpu for t in bare):.2f} s CPU")
-    print(f"ratio: {wall:.2f}x wall, {cpu:.2f}x CPU (goal <= {GOALS['ratio']}x): "
-          f"{verdict('ratio', wall)}")
-    return wall <= GOALS["ratio"]
+            for name, command in floors.items():
+                bare[name].append(timed(command))
+    print(f"ops preview --stack prod: median {median(preview, 'wall'):.2f} s wall, "
+          f"{median(preview, 'cpu'):.2f} s CPU over {runs} runs")
+    ratios = {}
+    for name, timings in bare.items():
+        ratios[name] = median(preview, "wall") / median(timings, "wall")
+        print(f"{name}: median {median(timings, 'wall'):.2f} s wall, "
+              f"{median(timings, 'cpu'):.2f} s CPU; preview is {ratios[name]:.2f}x wall, "
+              f"{median(preview, 'cpu') / median(timings, 'cpu'):.2f}x CPU")
+    goal = ratios["bare mock run, SDK classes"]
+    print(f"ratio against the SDK-class run: {goal:.2f}x (goal <= {GOALS['ratio']}x): "
+          f"{verdict('ratio', goal)}")
+    return goal <= GOALS["ratio"]
 
 
 def suite() -> bool:

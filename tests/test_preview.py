@@ -52,6 +52,35 @@ def test_preview_of_the_checked_in_stacks_passes(stack, tmp_path):
         v["enforcementLevel"] != "mandatory" for v in document["violations"])
 
 
+def test_two_previews_write_the_same_bytes_in_the_tables_order(tmp_path):
+    """The SDK registers from executor threads, so registration order varies between runs;
+    the plan is listed parent first, siblings by type and name, as the table shows it."""
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    runs = [run_ops("preview", "--stack", "prod", "--json", str(path)) for path in (first, second)]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert first.read_bytes() == second.read_bytes()
+    resources = json.loads(first.read_text())["resources"]
+    table_names = [line.split()[-2] for line in runs[0].stdout.split("\n\n")[1].splitlines()[2:]]
+    assert table_names == [resource["name"] for resource in resources]
+    seen = set()
+    for resource in resources:
+        assert resource["parent"] in seen or resource["parent"].endswith(
+            "::pulumi:pulumi:Stack::chainlink-node-aws-prod")
+        seen.add(resource["urn"])
+
+
+def test_tree_order_does_not_depend_on_the_order_given():
+    def resource(name, parent=None, kind="aws:ec2/subnet:Subnet"):
+        return {"urn": f"urn:{kind}::{name}", "type": kind, "name": name,
+                "parent": parent and f"urn:chainlink:index:Network::{parent}"}
+    network = resource("net", kind="chainlink:index:Network")
+    children = [resource(name, "net") for name in ("b", "a", "c")]
+    listed = [network, *children, resource("vpc", kind="aws:ec2/vpc:Vpc")]
+    expected = ["vpc", "net", "a", "b", "c"]  # aws:ec2/vpc:Vpc sorts before chainlink:
+    assert [r["name"] for r in display.tree_order(listed)] == expected
+    assert [r["name"] for r in display.tree_order(list(reversed(listed)))] == expected
+
+
 def test_secret_values_never_reach_the_json(tmp_path):
     report = tmp_path / "preview.json"
     assert run_ops("preview", "--stack", "prod", "--json", str(report)).returncode == 0

@@ -63,11 +63,13 @@ CONTRACT_RESOURCE_KEYS = ("urn", "type", "name", "parent", "inputs")
 
 
 def resources_document(run: ProgramRun) -> list[dict[str, Any]]:
-    """Resources as the policy engine takes them; the id lets stack rules follow references
-    (a BucketVersioning names its bucket by id)."""
-    return [{"urn": resource.urn, "type": resource.type, "name": resource.name,
-             "parent": resource.parent, "inputs": resource.inputs, "id": resource.id}
-            for resource in run.resources]
+    """Resources as the policy engine takes them, in the table's order (so two previews of
+    the same code give the same bytes); the id lets stack rules follow references (a
+    BucketVersioning names its bucket by id)."""
+    return display.tree_order([
+        {"urn": resource.urn, "type": resource.type, "name": resource.name,
+         "parent": resource.parent, "inputs": resource.inputs, "id": resource.id}
+        for resource in run.resources])
 
 
 def contract_resource(resource: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence, TextIO
+from typing import Any, Iterable, Iterator, Mapping, Sequence, TextIO
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 SUMMARY_WIDTH = 96
@@ -81,27 +81,45 @@ def short_type(resource_type: str) -> str:
 
 # --- the resource table ---
 
-def _tree_rows(resources: Sequence[Mapping[str, Any]],
-               glyphs: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(indented type, name) rows, children under their parents, siblings by type and name
-    (registration order varies from run to run; a stable order diffs well)."""
+def _children_by_parent(resources: Sequence[Mapping[str, Any]]) -> dict[str | None, list[Mapping[str, Any]]]:
+    """Siblings by type and name: registration order varies from run to run (the SDK
+    registers from executor threads), and a stable order diffs well."""
     known = {resource["urn"] for resource in resources}
     children: dict[str | None, list[Mapping[str, Any]]] = {}
-    for resource in resources:
+    for resource in sorted(resources, key=lambda r: (r["type"], r["name"], r["urn"])):
         parent = resource.get("parent")
         children.setdefault(parent if parent in known else None, []).append(resource)
+    return children
+
+
+def _walk(resources: Sequence[Mapping[str, Any]]) -> Iterator[tuple[Mapping[str, Any], list[bool]]]:
+    """Each resource after its parent, with whether it and each ancestor is a last child."""
+    children = _children_by_parent(resources)
+
+    def walk(parent: str | None, lasts: list[bool]) -> Iterator[tuple[Mapping[str, Any], list[bool]]]:
+        siblings = children.get(parent, [])
+        for index, resource in enumerate(siblings):
+            path = lasts + [index == len(siblings) - 1]
+            yield resource, path
+            yield from walk(resource["urn"], path)
+
+    return walk(None, [])
+
+
+def tree_order(resources: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The resources as the table lists them: a parent first, then its children."""
+    return [resource for resource, _ in _walk(resources)]
+
+
+def _tree_rows(resources: Sequence[Mapping[str, Any]],
+               glyphs: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(indented type, name) rows, children under their parents."""
     branch, last_branch, pipe = glyphs[:3]
     rows: list[tuple[str, str]] = []
-
-    def walk(parent: str | None, prefix: str) -> None:
-        siblings = sorted(children.get(parent, []), key=lambda r: (r["type"], r["name"]))
-        for index, resource in enumerate(siblings):
-            last = index == len(siblings) - 1
-            rows.append((prefix + (last_branch if last else branch) + short_type(resource["type"]),
-                         resource["name"]))
-            walk(resource["urn"], prefix + ("   " if last else pipe))
-
-    walk(None, "")
+    for resource, lasts in _walk(resources):
+        prefix = "".join("   " if last else pipe for last in lasts[:-1])
+        rows.append((prefix + (last_branch if lasts[-1] else branch) + short_type(resource["type"]),
+                     resource["name"]))
     return rows
 
 
