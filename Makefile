@@ -4,6 +4,7 @@
 # make pulumi-cli          build the real Pulumi CLI, our Python language host and the stand-in
 #                          AWS provider from Go modules into .tools/pulumi/bin/ (needs Go)
 # make engine-test         the real-engine tests (tests/engine/); needs make pulumi-cli
+# make diagram             redraw docs/architecture.png (and .json) from the prod stack's resources
 STACK ?= dev
 PYTHON ?= python3
 JOBS ?= auto
@@ -21,7 +22,7 @@ SYSTEM_VALIDATORS := cloud-init=cloud-init promtool=prometheus
 MISSING_PACKAGES = $(strip $(foreach pair,$(SYSTEM_VALIDATORS),\
     $(if $(shell command -v $(firstword $(subst =, ,$(pair)))),,$(lastword $(subst =, ,$(pair))))))
 
-.PHONY: preview test lint clean validators check-validators toc pulumi-cli engine-test
+.PHONY: preview test lint clean validators check-validators toc pulumi-cli engine-test diagram
 
 # uv installs the same pins several times faster than pip (the first `make preview` takes
 # seconds, not minutes); pip is the fallback wherever uv cannot be had or fails, and
@@ -84,3 +85,10 @@ toc: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .tools
+
+# The README's picture, from the program's own resources (tests/test_architecture_diagram.py
+# fails when docs/architecture.json no longer matches the program). Graphviz draws it.
+diagram: $(VENV)/.installed
+	@command -v dot >/dev/null || { echo "make diagram: no Graphviz 'dot' on PATH; apt-get install graphviz" >&2; exit 2; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-diagram.txt
+	$(PY) tools/architecture_diagram.py --stack prod
