@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import re
 import sys
 from typing import Any, Callable
@@ -135,8 +134,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    # The SDK's executor threads leave event loops that the interpreter's finaliser closes
-    # in arbitrary order ("Invalid file descriptor" noise); nothing is left to clean up.
-    os._exit(code)
+    sys.exit(main())
