@@ -11,6 +11,15 @@ check failing), and a switch between a release and an image digest unless
 digest to a different one is allowed and said so. Exit 0 when promoted or nothing to
 promote; 2 on bad arguments (a --health-url that cannot be a node's), a missing stack
 file, invalid YAML, or a health URL that does not answer as a node (as `ops health`).
+
+Two promotions into one stack never interleave: each holds an exclusive lock on
+`.Pulumi.<TARGET>.yaml.lock` (beside the stack file) from reading the target to renaming
+the new file over it, and re-reads the target right before the rename: when anything
+changed it meanwhile, the promotion is judged again against what the file holds now (a
+downgrade is then refused, exit 1). The file keeps its bytes except the promoted value
+(line endings, a missing final newline, a BOM); a symbolic link stays a link and the file
+it points to is edited. Temporary files are removed on SIGINT/SIGTERM, and ones left by a
+killed promotion are removed by the next one.
 """
 
 from __future__ import annotations
@@ -18,6 +27,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import io
+import math
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,15 +37,20 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from stack_config import namespaced
+from ops.commands.health import positive_seconds
 from ops.lib import node_health
 from ops.lib.errors import EXIT_FAILED, EXIT_OK, OpsError
-from ops.lib.report import write_text_atomically
+from ops.lib.report import remove_stale_temporaries, write_lock, write_text_atomically
 from ops.lib.stackfile import (PROJECT_ROOT, StackFile, read_bounded_text, read_stack_file,
-                                require_stack_name)
+                                require_stack_name, stack_file_path)
 from ops.lib.versions import VersionPin
 
 PROMOTABLE_KEYS = (namespaced("chainlinkVersion"),)
 DEFAULT_HEALTH_TIMEOUT = 10.0
+# Times the target may change under a promotion (a writer that ignores the lock) before
+# it gives up; each time the promotion is judged again.
+MAX_ATTEMPTS = 5
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -63,8 +80,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "which cannot be ordered")
     parser.add_argument("--health-url", metavar="URL",
                         help="first require `ops health` to pass on the source stack's node")
-    parser.add_argument("--health-timeout", type=float, default=DEFAULT_HEALTH_TIMEOUT,
-                        metavar="SECONDS", help="timeout of each health request (default 10)")
+    parser.add_argument("--health-timeout", type=positive_seconds,
+                        default=DEFAULT_HEALTH_TIMEOUT, metavar="SECONDS",
+                        help="timeout of each health request, above 0 and at most 300 "
+                             "(default 10)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, metavar="DIR",
                         help="directory holding Pulumi.yaml and the stack files "
                              "(default: this project)")
@@ -143,9 +162,15 @@ def _same_style(old_value: object, text: str) -> str:
 
 
 def edited_stack_text(original: str, changes: list[Change], file_name: str) -> str:
+    """`original` with the changes made, every other byte kept: the YAML round trip runs on
+    the text with LF endings and no BOM, and the result gets the file's BOM, line ending
+    and (missing) final newline back."""
+    bom = BOM if original.startswith(BOM) else ""
+    body = original[len(bom):]
+    newline = "\r\n" if "\r\n" in body else "\n"
     yaml = _round_trip_yaml()
     try:
-        document = yaml.load(original)
+        document = yaml.load(body.replace("\r\n", "\n"))
     except YAMLError as error:
         raise OpsError(f"{file_name} is not valid YAML ({str(error).splitlines()[0]})") from None
     config = document.get("config") if isinstance(document, dict) else None
@@ -156,21 +181,42 @@ def edited_stack_text(original: str, changes: list[Change], file_name: str) -> s
     stream = io.StringIO()
     yaml.dump(document, stream)
     edited = stream.getvalue()
+    if not body.endswith(("\n", "\r")):
+        edited = edited.removesuffix("\n")
+    edited = bom + edited.replace("\n", newline)
     _require_only_promoted_lines_changed(original, edited, changes, file_name)
     return edited
 
 
+def _lines_with_endings(text: str, newline: str) -> list[str]:
+    # A file without a final newline: both versions get one for the comparison (the
+    # written file has none), so that a line appended after the last line counts as one.
+    if not text.endswith(("\n", "\r")):
+        text += newline
+    return text.splitlines(keepends=True)
+
+
 def _require_only_promoted_lines_changed(original: str, edited: str, changes: list[Change],
                                          file_name: str) -> None:
-    """A file laid out differently would come back reformatted; refuse rather than do that."""
+    """A file laid out differently would come back reformatted; refuse rather than do that.
+
+    Lines are compared with their endings: a line whose CR LF became LF is a changed line.
+    """
+    newline = "\r\n" if "\r\n" in original else "\n"
+    before = _lines_with_endings(original, newline)
+    after = _lines_with_endings(edited, newline)
     removed = added = 0
-    for line in difflib.ndiff(original.splitlines(), edited.splitlines()):
-        removed += line.startswith("- ")
-        added += line.startswith("+ ")
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, start, end, new_start, new_end in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            removed += end - start
+        if tag in ("replace", "insert"):
+            added += new_end - new_start
     replaced = sum(change.old is not None for change in changes)
     if removed > replaced or added > len(changes):
-        raise OpsError(f"{file_name} would be reformatted beyond the promoted lines "
-                       "(its indentation differs from Pulumi's); set the version by hand")
+        raise OpsError(f"{file_name} would be reformatted beyond the promoted lines (its "
+                       "indentation or line endings differ from Pulumi's); set the version "
+                       "by hand")
 
 
 def diff_lines(original: str, edited: str, file_name: str) -> list[str]:
@@ -205,41 +251,131 @@ def require_healthy_source(url: str, timeout: float, source_name: str) -> None:
 
 # --- the command ---
 
+@dataclass(frozen=True)
+class Plan:
+    """What promoting into the target's current content does."""
+    target: StackFile
+    original: str         # the target file's text the changes were judged on
+    changes: list[Change]
+    edited: str           # the new text; == original when there are no changes
+
+
+class _TargetChanged(Exception):
+    """The target file changed between judging it and renaming over it."""
+
+
+def _require_regular_file(path: Path) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing or unreadable: read_stack_file says so
+    if not stat.S_ISREG(mode):
+        raise OpsError(f"{path.name} is not a regular file; promote edits a stack file in "
+                       "place: replace it with the stack file (a link to one is fine)")
+
+
+def plan_promotion(source: StackFile, target_stack: str, project_dir: Path,
+                   allow_digest: bool) -> Plan:
+    """Read the target and judge the promotion; the text judged is the text edited (read
+    before and after parsing, and required to be the same)."""
+    path = stack_file_path(target_stack, project_dir)
+    _require_regular_file(path)
+    for _ in range(MAX_ATTEMPTS):
+        original = read_bounded_text(path) if path.exists() else None
+        target = read_stack_file(target_stack, project_dir)
+        if original is not None and read_bounded_text(path) == original:
+            break
+    else:
+        raise _changing(path.name)
+    changes = planned_changes(source, target, allow_digest)
+    edited = edited_stack_text(original, changes, path.name) if changes else original
+    return Plan(target, original, changes, edited)
+
+
+def _changing(file_name: str) -> OpsError:
+    return OpsError(f"{file_name} kept changing while it was promoted into ({MAX_ATTEMPTS} "
+                    "times); nothing promoted; stop whatever else writes it and run again",
+                    EXIT_FAILED)
+
+
+def _still_holds(path: Path, text: str) -> None:
+    """Compare-and-swap: the rename goes ahead only over the text the plan was judged on."""
+    if read_bounded_text(path) != text:
+        raise _TargetChanged
+
+
+def _nothing_to_promote(plan: Plan, source: StackFile) -> int:
+    print(f"nothing to promote: {plan.target.path.name} already has the versions of "
+          f"{source.path.name}")
+    return EXIT_OK
+
+
+def _print_plan(plan: Plan, source_stack: str, target_stack: str) -> None:
+    print(f"promote {source_stack} -> {target_stack}:")
+    for change in plan.changes:
+        print(f"  {change.summary()}")
+    for line in diff_lines(plan.original, plan.edited, plan.target.path.name):
+        print(line)
+
+
+def _say_waiting(lock_file: Path) -> None:
+    print(f"waiting for another promotion into this stack to finish ({lock_file.name})",
+          flush=True)
+
+
+def _say_removed(paths: list[Path]) -> None:
+    for path in paths:
+        print(f"removed {path.name}, left by an interrupted promotion")
+
+
 def promote(source_stack: str, target_stack: str, project_dir: Path, *, dry_run: bool = False,
             allow_digest: bool = False, health_url: str | None = None,
             health_timeout: float = DEFAULT_HEALTH_TIMEOUT) -> int:
     require_stack_name(source_stack, "--from", project_dir)
     require_stack_name(target_stack, "--to", project_dir)
-    if health_timeout <= 0:
+    if not (health_timeout > 0 and math.isfinite(health_timeout)):
         raise OpsError(f"--health-timeout must be positive, got {health_timeout}")
     if source_stack == target_stack:
         raise OpsError(f"--from and --to are both {source_stack!r}; promote between two stacks")
     if health_url:
         require_usable_health_url(health_url)
     source = read_stack_file(source_stack, project_dir)
-    target = read_stack_file(target_stack, project_dir)
-    target_name = target.path.name
-
-    changes = planned_changes(source, target, allow_digest)
-    if not changes:
-        print(f"nothing to promote: {target_name} already has the versions of "
-              f"{source.path.name}")
+    if dry_run:  # writes nothing, so it takes no lock
+        plan = plan_promotion(source, target_stack, project_dir, allow_digest)
+        if not plan.changes:
+            return _nothing_to_promote(plan, source)
+        if health_url:
+            require_healthy_source(health_url, health_timeout, source_stack)
+        _print_plan(plan, source_stack, target_stack)
+        print(f"dry run: {plan.target.path.name} not changed")
         return EXIT_OK
 
-    original = read_bounded_text(target.path)
-    edited = edited_stack_text(original, changes, target_name)
-    if health_url:
-        require_healthy_source(health_url, health_timeout, source_stack)
-    print(f"promote {source_stack} -> {target_stack}:")
-    for change in changes:
-        print(f"  {change.summary()}")
-    for line in diff_lines(original, edited, target_name):
-        print(line)
-    if dry_run:
-        print(f"dry run: {target_name} not changed")
-        return EXIT_OK
-    write_text_atomically(target.path, edited)
-    print(f"updated {target_name}")
+    path = stack_file_path(target_stack, project_dir)
+    _require_regular_file(path)
+    if not path.exists():
+        read_stack_file(target_stack, project_dir)  # the one-line "no stack file" error
+    with write_lock(path, waiting=_say_waiting):
+        _say_removed(remove_stale_temporaries(path))
+        plan = plan_promotion(source, target_stack, project_dir, allow_digest)
+        if not plan.changes:
+            return _nothing_to_promote(plan, source)
+        if health_url:
+            require_healthy_source(health_url, health_timeout, source_stack)
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                write_text_atomically(path, plan.edited,
+                                      before_replace=lambda: _still_holds(path, plan.original))
+                break
+            except _TargetChanged:
+                # Another writer (one that ignores the lock) got in: judge again what the
+                # file holds now; a downgrade is refused like any other.
+                plan = plan_promotion(source, target_stack, project_dir, allow_digest)
+                if not plan.changes:
+                    return _nothing_to_promote(plan, source)
+        else:
+            raise _changing(path.name)
+    _print_plan(plan, source_stack, target_stack)
+    print(f"updated {plan.target.path.name}")
     return EXIT_OK
 
 
