@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
+from typing import NoReturn, Sequence
 
 from ops.lib.errors import EXIT_BAD_INPUT, OpsError
 
@@ -23,9 +25,48 @@ COMMANDS = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with an argument error as one line that names the flag and the fix and
+    says where --help is (not the usage block), exit 2. Sub-command parsers inherit it."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None):
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def error(self, message: str) -> NoReturn:
+        parser = self._command_parser() or self
+        message = parser._unknown_option() or message.removeprefix("argument ")
+        sys.stderr.write(f"error: {message}; see {parser.prog} --help\n")
+        sys.exit(EXIT_BAD_INPUT)
+
+    def _command_parser(self) -> "OneLineParser | None":
+        """The chosen command's parser: argparse reports a command's leftover arguments
+        from the top-level parser, but the flags and the help are the command's."""
+        commands = next((action.choices for action in self._actions
+                         if isinstance(action, argparse._SubParsersAction)), {})
+        chosen = next((arg for arg in getattr(self, "_given", []) if not arg.startswith("-")), None)
+        return commands.get(chosen)
+
+    def _unknown_option(self) -> str | None:
+        """A misspelt long option, named with the closest one this command has: argparse
+        would report the missing required option it hides instead."""
+        known = [flag for action in self._actions for flag in action.option_strings
+                 if flag.startswith("--")]
+        for given in getattr(self, "_given", []):
+            flag = given.split("=", 1)[0]
+            if given == "--" or (self._command_parser() and not given.startswith("-")):
+                return None  # what follows belongs to the command (or is not an option)
+            if flag.startswith("--") and not any(option.startswith(flag) for option in known):
+                close = difflib.get_close_matches(flag, known, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                return f"unknown option {flag}{hint}"
+        return None
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser for `argv`: every command for help or an unknown one, else just the one."""
-    parser = argparse.ArgumentParser(prog="python -m ops", description=__doc__)
+    parser = OneLineParser(prog="python -m ops", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = argv[0] if argv and argv[0] in COMMANDS else None
     for name, module in COMMANDS.items():

@@ -50,3 +50,29 @@ def test_an_unknown_command_exits_2_listing_the_known_ones():
     assert result.returncode == 2
     assert "invalid choice: 'no-such-command'" in result.stderr
     assert all(name in result.stderr for name in COMMANDS)
+
+
+@pytest.mark.parametrize("args, line", [
+    (["preview", "--stak", "dev"],
+     "error: unknown option --stak (did you mean --stack?); see python -m ops preview --help"),
+    (["preview"],
+     "error: the following arguments are required: --stack; see python -m ops preview --help"),
+    (["preview", "--stack", "dev", "--bogus"],
+     "error: unknown option --bogus; see python -m ops preview --help"),
+    (["promote", "--form", "dev", "--to", "prod"],
+     "error: unknown option --form (did you mean --from?); see python -m ops promote --help"),
+    (["health", "http://127.0.0.1:9/", "--timeout", "nan"],
+     "error: --timeout: expected a number of seconds above 0 and at most 300, got 'nan'; "
+     "see python -m ops health --help"),
+    (["preview", "--stack", "dev", "--json"],
+     "error: --json: expected one argument; see python -m ops preview --help"),
+])
+def test_an_argument_error_is_one_line_naming_the_flag_and_the_help(args, line):
+    result = run_ops(*args)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [line]
+
+
+def test_help_still_prints_the_usage():
+    result = run_ops("preview", "--help")
+    assert result.returncode == 0 and result.stdout.startswith("usage: python -m ops preview")
