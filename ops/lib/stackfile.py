@@ -143,11 +143,42 @@ def require_bounded_yaml(text: str, path: Path) -> None:
         raise _yaml_problem(path, error) from None
 
 
+# What a stack file can hold: the JSON types, as Pulumi passes config to a program.
+PLAIN_YAML_TYPES = (str, int, float, bool, type(None), list, dict)
+
+
+def require_plain_values(document: Any, path: Path) -> None:
+    """Refuse a date, timestamp, `!!binary` or `!!set` (YAML types Pulumi config has no
+    form for) with the key that holds it. Iterative: the depth is already bounded."""
+    pending: list[tuple[str, Any]] = [("", document)]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, (str, int, float, bool)):
+                    raise OpsError(_not_plain(path, (f"{where}." if where else "") + str(key)[:60],
+                                              key, "key"))
+                pending.append((f"{where}.{key}" if where else str(key), item))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{index}]", item) for index, item in enumerate(value))
+        elif not isinstance(value, PLAIN_YAML_TYPES):
+            raise OpsError(_not_plain(path, where, value, "value"))
+
+
+def _not_plain(path: Path, where: str, value: Any, role: str) -> str:
+    kind = {"date": "date", "datetime": "timestamp", "bytes": "!!binary value",
+            "set": "!!set"}.get(type(value).__name__, type(value).__name__)
+    return (f"{path.name}: {where or 'the document'} holds a YAML {kind} as a {role}, which "
+            "Pulumi config cannot carry; quote it to make it a string")
+
+
 def _load_yaml(path: Path) -> Any:
     text = read_bounded_text(path)
     require_bounded_yaml(text, path)
     try:
-        return YAML(typ="safe").load(text)
+        document = YAML(typ="safe").load(text)
+        require_plain_values(document, path)
+        return document
     except YAMLError as error:
         raise _yaml_problem(path, error) from None
     except ValueError:  # an integer longer than Python's int-string limit
@@ -163,8 +194,9 @@ def project_name(root: Path = PROJECT_ROOT) -> str:
     return document["name"]
 
 
-# The Pulumi CLI's rule for a stack's own name (the part after org/project/).
-STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+# The Pulumi CLI's rule for a stack's own name (the part after org/project/): at most 100
+# characters (the service's limit; a file name of more than 255 bytes cannot exist).
+STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
 def known_stacks(root: Path = PROJECT_ROOT) -> list[str]:
@@ -174,6 +206,9 @@ def known_stacks(root: Path = PROJECT_ROOT) -> list[str]:
 def require_stack_name(stack: str, option: str = "--stack", root: Path = PROJECT_ROOT) -> None:
     """A stack name, not a path: `../dev` or `Pulumi.dev.yaml` would name another file."""
     file_name = stack.startswith("Pulumi.") and stack.endswith(".yaml")
+    if len(stack) > 100 and re.fullmatch(r"[A-Za-z0-9_.-]+", stack):
+        raise OpsError(f"{option}: a stack name has at most 100 characters, this one "
+                       f"{len(stack)}; give a shorter name")
     if not STACK_NAME.fullmatch(stack) or stack in (".", "..") or file_name:
         hint = stack.rpartition("/")[2].removeprefix("Pulumi.").removesuffix(".yaml")
         raise OpsError(f"{option} {stack!r} is not a stack name (letters, digits, . _ -); "
