@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping, TypeVar
 
 from stack_config.keys import (NAMESPACE, OPTIONAL, RETIRED_KEYS, SETTINGS, SETTINGS_BY_KEY,
                                Setting, StackConfig)
-from stack_config.parsers import SecretValue
+from stack_config.parsers import SecretValue, parse_region
 from stack_config.profile import PROFILES
 
 V = TypeVar("V")
@@ -61,6 +61,18 @@ def foreign_key_problems(full_keys: Iterable[str]) -> list[tuple[str, str]]:
     return problems
 
 
+def region_problems(config: Mapping[str, str]) -> list[tuple[str, str]]:
+    """aws:region is the provider's key, not ours, but a region AWS does not have would
+    preview cleanly and fail only at `pulumi up`."""
+    if "aws:region" not in config:
+        return []
+    try:
+        parse_region(config["aws:region"])
+    except ValueError as error:
+        return [("aws:region", str(error))]
+    return []
+
+
 def parse_full_config(config: Mapping[str, str], stack: str,
                       secret_keys: Iterable[str] = ()) -> "StackConfig":
     """The whole config as Pulumi hands it over (namespaced keys): ours validated, the
@@ -72,6 +84,7 @@ def parse_full_config(config: Mapping[str, str], stack: str,
     except ConfigError as error:
         result, problems = None, list(error.problems)
     problems += foreign_key_problems(config)
+    problems += region_problems(config)
     if problems:
         raise ConfigError(problems)
     return result

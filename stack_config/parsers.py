@@ -6,8 +6,12 @@ applies the host agent's implementation (components/host/chainlink_agent.py)."""
 
 from __future__ import annotations
 
+import difflib
+import functools
 import ipaddress
+import json
 import re
+from pathlib import Path
 from typing import Callable
 
 from stack_config.profile import BOOTSTRAP_PROJECT
@@ -92,12 +96,17 @@ def parse_instance_type(text: str) -> str:
 
 _SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+# The version is the node image's tag (smartcontract/chainlink:<version>).
+MAX_DOCKER_TAG_LENGTH = 128
 
 
 def parse_chainlink_version(text: str) -> str:
     """A pinned release (semver, no `v`) or an image digest; never a moving tag."""
     if text.endswith("-root"):
         raise ValueError("-root images run the node as root; use the plain release tag")
+    if len(text) > MAX_DOCKER_TAG_LENGTH:
+        raise ValueError(f"is {len(text)} characters; a Docker image tag has at most "
+                         f"{MAX_DOCKER_TAG_LENGTH}: use the release as published, such as 2.29.0")
     if _SEMVER.fullmatch(text) or _DIGEST.fullmatch(text):
         return text
     raise ValueError("must be a pinned release such as 2.29.0 (no 'v', not 'latest') "
@@ -152,9 +161,16 @@ def parse_postgres_version(text: str) -> str:
     return text.strip()
 
 
+# 2**256 wei of an 18-decimal token is about 1.2e59 tokens: no balance can be larger.
+MAX_TOKEN_AMOUNT = 1e59
+
+
 def parse_positive_amount(text: str) -> float:
     if not re.fullmatch(r"\d+(\.\d+)?", text.strip()) or float(text) <= 0:
-        raise ValueError(f"expected a positive decimal number such as 0.5, got {text!r}")
+        raise ValueError(f"expected a positive decimal number such as 0.5, got {text[:40]!r}")
+    if float(text) > MAX_TOKEN_AMOUNT:
+        raise ValueError(f"expected at most {MAX_TOKEN_AMOUNT:.0e} (2**256 wei), got a "
+                         f"{len(text.strip().split('.')[0])}-digit number")
     return float(text)
 
 
@@ -178,10 +194,22 @@ def parse_account_id(text: str) -> str:
     return text
 
 
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region of every AWS partition, from botocore's published partition data
+    (the list the AWS SDKs resolve endpoints with)."""
+    import botocore
+    data = json.loads((Path(botocore.__file__).parent / "data" / "partitions.json").read_text())
+    return frozenset(region for partition in data["partitions"] for region in partition["regions"]
+                     if re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", region))
+
+
 def parse_region(text: str) -> str:
-    if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", text):
-        raise ValueError(f"expected an AWS region such as eu-west-1, got {text!r}")
-    return text
+    if text in known_regions():
+        return text
+    close = difflib.get_close_matches(text[:40], sorted(known_regions()), n=1)
+    hint = f"did you mean {close[0]}?" if close else "such as eu-west-1"
+    raise ValueError(f"{text[:40]!r} is not an AWS region; {hint}")
 
 
 def parse_key_pair_name(text: str) -> str:

@@ -78,6 +78,10 @@ REJECTIONS = [
     ("minGasBalance", "-1", "prod", "positive decimal"),
     ("minGasBalance", "1e3", "prod", "positive decimal"),
     ("minGasBalance", "0.25", "prod", None),
+    ("minGasBalance", "9" * 400, "prod", "at most 1e+59 (2**256 wei), got a 400-digit number"),
+    ("chainlinkVersion", "2.29.0-" + "a" * 5000, "dev", "a Docker image tag has at most 128"),
+    ("backupCopyRegion", "mars-north-9", "prod", "'mars-north-9' is not an AWS region"),
+    ("backupCopyRegion", "eu-wset-1", "prod", "did you mean eu-west-1?"),
 ]
 
 

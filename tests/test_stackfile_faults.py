@@ -43,3 +43,19 @@ def test_a_stack_name_longer_than_pulumi_allows_is_one_line():
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "error: --stack: a stack name has at most 100 characters, this one 300; give a shorter name"]
+
+
+@pytest.mark.parametrize("region, hint", [("mars-north-9", "did you mean eu-north-1?"),
+                                          ("us-east-11", "did you mean us-east-1?")])
+def test_a_region_aws_does_not_have_is_refused_before_the_program_runs(project_copy, region, hint):
+    stack_file = project_copy / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text().replace("aws:region: us-east-1",
+                                                         f"aws:region: {region}"))
+    result = run_ops("preview", "--stack", "dev", cwd=project_copy)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"error: aws:region: {region!r} is not an AWS region; {hint}"]
+
+
+def test_every_region_of_every_partition_is_known():
+    from stack_config.parsers import known_regions
+    assert {"us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1"} <= known_regions()
