@@ -85,12 +85,13 @@ def parse_vpc_cidr(text: str) -> str:
     return cidr
 
 
-_INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9]+")
+# Family, then size (u7in-16tb.224xlarge is among the longest, at 19 characters).
+_INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]{0,15}\.[a-z0-9]{1,15}")
 
 
 def parse_instance_type(text: str) -> str:
     if not _INSTANCE_TYPE.fullmatch(text):
-        raise ValueError(f"expected an EC2 instance type such as m6i.large, got {text!r}")
+        raise ValueError(f"expected an EC2 instance type such as m6i.large, got {text[:40]!r}")
     return text
 
 
@@ -116,7 +117,7 @@ def parse_chainlink_version(text: str) -> str:
 def parse_email(text: str) -> str:
     problem = email_problem(text.strip())
     if problem:
-        raise ValueError(f"expected an e-mail address such as ops@example.com, got {text!r}")
+        raise ValueError(f"expected an e-mail address such as ops@example.com, got {text[:60]!r}")
     return text.strip()
 
 
@@ -175,9 +176,10 @@ def parse_positive_amount(text: str) -> float:
 
 
 def parse_stack_reference(text: str) -> str:
-    if text and not re.fullmatch(r"(\w[\w.-]*/){0,2}\w[\w.-]*", text):
+    # Pulumi names (organization, project, stack) have at most 100 characters each.
+    if text and not re.fullmatch(r"(\w[\w.-]{0,99}/){0,2}\w[\w.-]{0,99}", text):
         raise ValueError("expected a stack name such as organization/"
-                         f"{BOOTSTRAP_PROJECT}/prod, or an empty value for none, got {text!r}")
+                         f"{BOOTSTRAP_PROJECT}/prod, or an empty value for none, got {text[:60]!r}")
     return text
 
 

@@ -82,6 +82,10 @@ REJECTIONS = [
     ("chainlinkVersion", "2.29.0-" + "a" * 5000, "dev", "a Docker image tag has at most 128"),
     ("backupCopyRegion", "mars-north-9", "prod", "'mars-north-9' is not an AWS region"),
     ("backupCopyRegion", "eu-wset-1", "prod", "did you mean eu-west-1?"),
+    ("nodeInstanceType", "m6i." + "a" * 5000, "dev", "EC2 instance type"),
+    ("apiUserEmail", "a" * 5000 + "@example.com", "dev", "e-mail"),
+    ("alarmEmail", "a" * 250 + "@example.com", "prod", "e-mail"),
+    ("bootstrapStack", "org/" + "a" * 5000 + "/prod", "dev", "stack name"),
 ]
 
 

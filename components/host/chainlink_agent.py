@@ -103,8 +103,12 @@ def password_problem(value: str, max_bytes: Optional[int]) -> Optional[str]:
     return None
 
 
+# The longest address SMTP can carry (RFC 5321: a 256-octet path less its angle brackets).
+MAX_EMAIL_LENGTH = 254
+
+
 def email_problem(value: str) -> Optional[str]:
-    if not _EMAIL.fullmatch(value):
+    if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(value):
         return "must be a plain e-mail address such as ops@example.com"
     return None
 
