@@ -259,10 +259,7 @@ class AccountBootstrap(TierComponent):
     oidc_provider_arn: pulumi.Output[str]
     permissions_boundary_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: AccountBootstrapArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts, protect=args.protect)
-        self._args = args
+    def _build(self, name: str, args: AccountBootstrapArgs) -> None:
         facts = self._account_facts()
 
         state_key = self._key("state", "Pulumi state bucket", STATE_KEY_ALIAS, facts)
@@ -299,7 +296,6 @@ class AccountBootstrap(TierComponent):
         self.preview_role_arn = preview_role.arn
         self.oidc_provider_arn = provider_arn
         self.permissions_boundary_arn = boundary.arn
-        self._register_declared_outputs()
 
     def _account_facts(self) -> pulumi.Output[AccountFacts]:
         invoke = pulumi.InvokeOptions(parent=self)

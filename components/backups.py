@@ -81,9 +81,7 @@ class VolumeBackups(TierComponent):
     policy_arn: pulumi.Output[str]
     role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: VolumeBackupsArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts)
+    def _build(self, name: str, args: VolumeBackupsArgs) -> None:
         context = args.context
 
         role = aws.iam.Role(
@@ -119,4 +117,3 @@ class VolumeBackups(TierComponent):
         self.policy_id = policy.id
         self.policy_arn = policy.arn
         self.role_arn = role.arn
-        self._register_declared_outputs()

@@ -69,9 +69,7 @@ class Bastion(TierComponent):
     security_group_id: pulumi.Output[str]
     group_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: BastionArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts)
+    def _build(self, name: str, args: BastionArgs) -> None:
 
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=args.vpc_id,
@@ -138,4 +136,3 @@ class Bastion(TierComponent):
             opts=self._child())
         self.group_name = group.name
 
-        self._register_declared_outputs()

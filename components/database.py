@@ -89,10 +89,7 @@ class Database(TierComponent):
     credentials_secret_arn: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: DatabaseArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts, protect=args.protect)
-        self._args = args
+    def _build(self, name: str, args: DatabaseArgs) -> None:
         identifier = cluster_identifier(name, pulumi.get_stack())
 
         security_group = aws.ec2.SecurityGroup(
@@ -150,7 +147,6 @@ class Database(TierComponent):
         self.port = args.port
         self.database_name = DATABASE_NAME
         self.log_group_name = log_group.name
-        self._register_declared_outputs()
 
     def _final_snapshot_identifier(self, identifier: str) -> pulumi.Output[str]:
         """Unique per life of the cluster: a snapshot keeps its name after the cluster is

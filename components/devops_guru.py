@@ -153,9 +153,7 @@ class DevOpsGuru(TierComponent):
     execution_role_arn: pulumi.Output[str]
     administration_role_arn: pulumi.Output[str] | None
 
-    def __init__(self, name: str, args: DevOpsGuruArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts, protect=args.protect)
+    def _build(self, name: str, args: DevOpsGuruArgs) -> None:
         context = args.context
         key = aws.kms.Key(
             f"{name}-key", description="chainlink-node-aws: DevOps Guru insight topic",
@@ -180,7 +178,6 @@ class DevOpsGuru(TierComponent):
             self.administration_role_arn = None
             administrator_account_id = args.administrator_account_id
         self.execution_role_arn = self._execution_role(context, administrator_account_id)
-        self._register_declared_outputs()
 
     def _notifications(self, args: DevOpsGuruArgs, key: aws.kms.Key) -> pulumi.Output[str]:
         context = args.context

@@ -57,9 +57,7 @@ class Encryption(TierComponent):
 
     telemetry_key_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: EncryptionArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts, protect=args.protect)
+    def _build(self, name: str, args: EncryptionArgs) -> None:
         context = args.context
         policy = pulumi.Output.all(context.account_id, context.region, context.partition
                                    ).apply(lambda values: telemetry_key_policy(*values))
@@ -76,4 +74,3 @@ class Encryption(TierComponent):
             target_key_id=self.telemetry_key.key_id,
             opts=self._child())
         self.telemetry_key_arn = self.telemetry_key.arn
-        self._register_declared_outputs()

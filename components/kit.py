@@ -1,10 +1,10 @@
 """The component kit: what every tier (and the bootstrap's AccountBootstrap) shares.
 
 A tier is a `TierComponent` subclass that names its type token as `TYPE`, declares its
-outputs as annotated class attributes (`pulumi.Output[...]`, or a plain value), builds its
-children with `opts=self._child(...)` and ends its constructor with
-`self._register_declared_outputs()`. The outputs registered are exactly the declared ones
-(a declared output the constructor never set is an AttributeError), so the two cannot drift.
+outputs as annotated class attributes (`pulumi.Output[...]`, or a plain value) and builds
+its children in `_build(name, args)` with `opts=self._child(...)`. Every tier is
+constructed as `Tier(name, args, opts)`; afterwards the kit registers exactly the declared
+outputs (one the tier never set is an AttributeError), so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -26,11 +26,17 @@ class TierComponent(pulumi.ComponentResource):
 
     TYPE: ClassVar[str]
 
-    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None,
-                 protect: bool = False) -> None:
+    def __init__(self, name: str, args: Any,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(self.TYPE, name, None, opts)
-        self._name = name
-        self._protect = protect
+        self._name, self._args = name, args
+        # Args that can protect stateful children say so with a `protect` field.
+        self._protect = bool(getattr(args, "protect", False))
+        self._build(name, args)
+        self._register_declared_outputs()
+
+    def _build(self, name: str, args: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must define _build(name, args)")
 
     def _child(self, stateful: bool = False, **options: Any) -> pulumi.ResourceOptions:
         """Options for a child: parented here; a stateful child is protected when asked."""

@@ -50,9 +50,7 @@ class NodeLoadBalancer(TierComponent):
     target_group_arn_suffix: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: NodeLoadBalancerArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts)
+    def _build(self, name: str, args: NodeLoadBalancerArgs) -> None:
         self.https = bool(args.certificate_arn)
         network = args.network
 
@@ -81,7 +79,6 @@ class NodeLoadBalancer(TierComponent):
                                         load_balancer.dns_name)
         self.target_group_arn = target_group.arn
         self.target_group_arn_suffix = target_group.arn_suffix
-        self._register_declared_outputs()
 
     def _security_group(self, args: NodeLoadBalancerArgs) -> aws.ec2.SecurityGroup:
         ports = (443, 80) if self.https else (80,)

@@ -34,9 +34,7 @@ class NodeLogs(TierComponent):
     metrics_log_group_name: pulumi.Output[str]
     metrics_log_group_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: NodeLogsArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts, protect=args.protect)
+    def _build(self, name: str, args: NodeLogsArgs) -> None:
         node = self._log_group(f"{name}-node", args)
         bootstrap = self._log_group(f"{name}-bootstrap", args)
         metrics = self._log_group(f"{name}-node-metrics", args)
@@ -44,7 +42,6 @@ class NodeLogs(TierComponent):
         self.bootstrap_log_group_name = bootstrap.name
         self.bootstrap_log_group_arn = bootstrap.arn
         self.metrics_log_group_name, self.metrics_log_group_arn = metrics.name, metrics.arn
-        self._register_declared_outputs()
 
     def _log_group(self, name: str, args: NodeLogsArgs) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(

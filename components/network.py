@@ -81,9 +81,7 @@ class Network(TierComponent):
     # load balancer, and an Elastic IP can fail to associate, until the VPC has its gateway.
     internet_access: list[pulumi.Resource]
 
-    def __init__(self, name: str, args: NetworkArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts)
+    def _build(self, name: str, args: NetworkArgs) -> None:
         zone_count = args.availability_zone_count
         zones = self._zones_offering(args.instance_types, zone_count)
         self.availability_zones = [zones.apply(lambda names, i=i: names[i])
@@ -120,7 +118,6 @@ class Network(TierComponent):
         if args.interface_endpoints:
             self._interface_endpoints(args.context)
 
-        self._register_declared_outputs()
 
     def _zones_offering(self, instance_types: list[str], count: int) -> pulumi.Output[list[str]]:
         """The first `count` zone names whose zone ids offer every instance type.

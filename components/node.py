@@ -90,9 +90,7 @@ class ChainlinkNode(TierComponent):
     role_arn: pulumi.Output[str]
     role_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ChainlinkNodeArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts)
+    def _build(self, name: str, args: ChainlinkNodeArgs) -> None:
         self.image = image_reference(IMAGE_REPOSITORY, args.chainlink_version)
 
         security_group = self._security_group(args)
@@ -115,7 +113,6 @@ class ChainlinkNode(TierComponent):
         self.security_group_id = security_group.id
         self.role_arn = role.arn
         self.role_name = role.name
-        self._register_declared_outputs()
 
     def _security_group(self, args: ChainlinkNodeArgs) -> aws.ec2.SecurityGroup:
         ingress = [{"protocol": "tcp", "from_port": NODE_HTTP_PORT, "to_port": NODE_HTTP_PORT,

@@ -276,9 +276,7 @@ class Observability(TierComponent):
     alarm_arns: list[pulumi.Output[str]]
     dashboard_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ObservabilityArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts)
+    def _build(self, name: str, args: ObservabilityArgs) -> None:
         topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args.kms_key_arn,
                               opts=self._child())
         if args.alarm_email:
@@ -298,7 +296,6 @@ class Observability(TierComponent):
             dashboard_body=pulumi.Output.from_input(document).apply(json.dumps),
             opts=self._child())
         self.dashboard_name = dashboard.dashboard_name
-        self._register_declared_outputs()
 
     def _node_log_metrics(self, args: ObservabilityArgs) -> None:
         for key, metric_name, pattern in (("critical", CRITICAL_LOG_METRIC, CRITICAL_LOG_PATTERN),

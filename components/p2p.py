@@ -42,9 +42,7 @@ class PeerLoadBalancer(TierComponent):
     security_group_id: pulumi.Output[str]
     port: int
 
-    def __init__(self, name: str, args: PeerLoadBalancerArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts, protect=args.protect)
+    def _build(self, name: str, args: PeerLoadBalancerArgs) -> None:
         network, port = args.network, args.port
 
         addresses = [aws.ec2.Eip(f"{name}-eip-{index + 1}", domain="vpc",
@@ -98,4 +96,3 @@ class PeerLoadBalancer(TierComponent):
         self.target_group_arn = target_group.arn
         self.target_group_arn_suffix = target_group.arn_suffix
         self.security_group_id = security_group.id
-        self._register_declared_outputs()

@@ -75,10 +75,7 @@ class Secrets(TierComponent):
     keystore_password_secret_arn: pulumi.Output[str]
     rpc_secret_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: SecretsArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(name, opts, protect=args.protect)
-        self._args = args
+    def _build(self, name: str, args: SecretsArgs) -> None:
         context = args.context
         # The node hosts' Auto Scaling group launches through this role (its
         # service_linked_role_arn), so only this stack's group can use the data key; and it
@@ -115,7 +112,6 @@ class Secrets(TierComponent):
             "rpc-urls", "RPC endpoints of the chain clients (URLs may embed API keys).",
             dict(args.rpc_urls))
 
-        self._register_declared_outputs()
 
     @property
     def node_secret_arns(self) -> list[pulumi.Output[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import types
 
 import pulumi
 import pytest
@@ -83,22 +84,23 @@ def test_a_declared_output_the_tier_never_sets_is_an_error():
         set_one: pulumi.Output[str]
         never_set: pulumi.Output[str]
 
-        def __init__(self, name: str) -> None:
-            super().__init__(name)
+        def _build(self, name: str, args: None) -> None:
             self.set_one = pulumi.Output.from_input("x")
-            self._register_declared_outputs()
 
     with pytest.raises(Exception, match="never_set"):
-        run_under_mocks(lambda: Forgetful("forgetful"))
+        run_under_mocks(lambda: Forgetful("forgetful", None))
 
 
 def test_stateful_children_are_protected_only_when_the_tier_is_asked_to():
     class Tier(TierComponent):
         TYPE = "chainlink:index:Tier"
 
+        def _build(self, name: str, args: types.SimpleNamespace) -> None:
+            pass
+
     def build():
         for protect in (False, True):
-            tier = Tier(f"t-{protect}", protect=protect)
+            tier = Tier(f"t-{protect}", types.SimpleNamespace(protect=protect))
             assert tier._child(stateful=True).protect is protect
             assert tier._child().protect is None
             assert tier._child().parent is tier
