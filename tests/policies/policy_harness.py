@@ -64,3 +64,23 @@ def violations(resources: list[dict], config=PROD_CONFIG, policy: str | None = N
 
 def messages(resources: list[dict], policy: str, config=PROD_CONFIG) -> list[str]:
     return [v["message"] for v in violations(resources, config, policy)]
+
+
+CMK_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def customer_key_verdicts(rule: str, resource_type: str, field: str, aws_alias: str) -> dict[str, list[str]]:
+    """What a "must name a customer-managed key in `field`" rule says of one resource with a
+    customer key, an unknown (preview) key, no key, and the service's AWS-managed alias."""
+    def judge(inputs: dict) -> list[str]:
+        return messages([resource(resource_type, inputs)], rule)
+
+    return {"customer": judge({field: CMK_ARN}), "unknown": judge({field: UNKNOWN}),
+            "missing": judge({"name": "r"}), "aws-managed": judge({field: aws_alias})}
+
+
+def customer_key_findings(field: str, aws_alias: str) -> dict[str, list[str]]:
+    """The verdicts such a rule must give (see `customer_key_verdicts`)."""
+    return {"customer": [], "unknown": [],
+            "missing": [f"no `{field}`: the data is not encrypted with a key you control"],
+            "aws-managed": [f"`{field}` is the AWS-managed key {aws_alias!r}, not a customer-managed key"]}
