@@ -131,5 +131,6 @@ class Secrets(TierComponent):
             f"{self._name}-{purpose}-value",
             secret_id=secret.id,
             secret_string=pulumi.Output.secret(json.dumps(value)),
-            opts=self._child(stateful=protect_value))
+            # Explicitly unprotected otherwise: unset, it would inherit the tier's protection.
+            opts=self._child(protect=self._protects_state and protect_value))
         return secret.arn

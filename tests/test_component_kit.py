@@ -7,6 +7,7 @@ import pkgutil
 import types
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 import components
@@ -96,12 +97,13 @@ def test_stateful_children_are_protected_only_when_the_tier_is_asked_to():
         TYPE = "chainlink:index:Tier"
 
         def _build(self, name: str, args: types.SimpleNamespace) -> None:
-            pass
+            aws.s3.Bucket(f"{name}-state", opts=self._child(stateful=True))
+            aws.s3.BucketPolicy(f"{name}-policy", bucket="b", policy="{}", opts=self._child())
 
-    def build():
-        for protect in (False, True):
-            tier = Tier(f"t-{protect}", types.SimpleNamespace(protect=protect))
-            assert tier._child(stateful=True).protect is protect
-            assert tier._child().protect is None
-            assert tier._child().parent is tier
-    run_under_mocks(build)
+    run = run_under_mocks(lambda: [Tier(f"t-{protect}", types.SimpleNamespace(protect=protect))
+                                   for protect in (False, True)])
+    protected = {r.name: r.protect for r in run.resources if r.custom}
+    # The tier itself is never protected, so an unmarked child inherits nothing.
+    assert protected == {"t-False-state": False, "t-False-policy": False,
+                         "t-True-state": True, "t-True-policy": False}
+    assert {r.parent.rsplit("::", 1)[1] for r in run.resources if r.custom} == {"t-False", "t-True"}
