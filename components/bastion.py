@@ -70,7 +70,6 @@ class Bastion(TierComponent):
     group_name: pulumi.Output[str]
 
     def _build(self, name: str, args: BastionArgs) -> None:
-
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=args.vpc_id,
             description="SSH to the bastion from the operators network only",
@@ -135,4 +134,3 @@ class Bastion(TierComponent):
                   for key, value in sorted(tags.items())],
             opts=self._child())
         self.group_name = group.name
-

@@ -31,7 +31,7 @@ class TierComponent(pulumi.ComponentResource):
         super().__init__(self.TYPE, name, None, opts)
         self._name, self._args = name, args
         # Args that can protect stateful children say so with a `protect` field.
-        self._protects_state = bool(getattr(args, "protect", False))
+        self._protects_state: bool | None = getattr(args, "protect", None)
         self._build(name, args)
         self._register_declared_outputs()
 
@@ -41,7 +41,11 @@ class TierComponent(pulumi.ComponentResource):
     def _child(self, stateful: bool = False, **options: Any) -> pulumi.ResourceOptions:
         """Options for a child: parented here; a stateful child is protected when asked."""
         if stateful:
-            options.setdefault("protect", self._protects_state)
+            if self._protects_state is None:
+                # A silent False here would leave production data unprotected.
+                raise TypeError(f"{type(self).__name__}: a stateful child needs a `protect` "
+                                f"field on the tier's args")
+            options.setdefault("protect", bool(self._protects_state))
         return pulumi.ResourceOptions(parent=self, **options)
 
     @classmethod

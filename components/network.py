@@ -118,7 +118,6 @@ class Network(TierComponent):
         if args.interface_endpoints:
             self._interface_endpoints(args.context)
 
-
     def _zones_offering(self, instance_types: list[str], count: int) -> pulumi.Output[list[str]]:
         """The first `count` zone names whose zone ids offer every instance type.
 

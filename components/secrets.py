@@ -112,7 +112,6 @@ class Secrets(TierComponent):
             "rpc-urls", "RPC endpoints of the chain clients (URLs may embed API keys).",
             dict(args.rpc_urls))
 
-
     @property
     def node_secret_arns(self) -> list[pulumi.Output[str]]:
         return [self.api_credentials_secret_arn, self.keystore_password_secret_arn,
@@ -132,5 +131,5 @@ class Secrets(TierComponent):
             secret_id=secret.id,
             secret_string=pulumi.Output.secret(json.dumps(value)),
             # Explicitly unprotected otherwise: unset, it would inherit the tier's protection.
-            opts=self._child(protect=self._protects_state and protect_value))
+            opts=self._child(protect=bool(self._protects_state) and protect_value))
         return secret.arn
