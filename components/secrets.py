@@ -130,6 +130,6 @@ class Secrets(TierComponent):
             f"{self._name}-{purpose}-value",
             secret_id=secret.id,
             secret_string=pulumi.Output.secret(json.dumps(value)),
-            # Explicitly unprotected otherwise: unset, it would inherit the tier's protection.
+            # Only a value asked for (the keystore password), and only when the tier protects.
             opts=self._child(protect=bool(self._protects_state) and protect_value))
         return secret.arn
