@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import policy_document, tls_only_bucket_policy
+from components.kit import TierComponent
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
@@ -245,8 +246,10 @@ def github_subjects(repository: str, environment: str | None = None,
             *(f"repo:{repository}:ref:refs/heads/{branch}" for branch in branches or [])]
 
 
-class AccountBootstrap(pulumi.ComponentResource):
+class AccountBootstrap(TierComponent):
     """State bucket, secrets key and CI roles for one account; run once per account."""
+
+    TYPE = "chainlink:index:AccountBootstrap"
 
     state_bucket_name: pulumi.Output[str]
     backend_url: pulumi.Output[str]
@@ -256,11 +259,7 @@ class AccountBootstrap(pulumi.ComponentResource):
     oidc_provider_arn: pulumi.Output[str]
     permissions_boundary_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: AccountBootstrapArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:AccountBootstrap", name, None, opts)
-        self._name = name
-        self._args = args
+    def _build(self, name: str, args: AccountBootstrapArgs) -> None:
         facts = self._account_facts()
 
         state_key = self._key("state", "Pulumi state bucket", STATE_KEY_ALIAS, facts)
@@ -272,7 +271,7 @@ class AccountBootstrap(pulumi.ComponentResource):
         boundary = aws.iam.Policy(
             f"{name}-workload-boundary", name=BOUNDARY_POLICY_NAME,
             description="Permissions boundary of every role the node stack creates",
-            policy=workload_boundary_policy(), opts=self._child(protect=args.protect))
+            policy=workload_boundary_policy(), opts=self._child(stateful=True))
 
         trust_facts = pulumi.Output.all(facts, provider_arn)
         policy_facts = pulumi.Output.all(facts, bucket_arn, key_arns)
@@ -286,7 +285,7 @@ class AccountBootstrap(pulumi.ComponentResource):
             trust_facts, policy_facts.apply(lambda values: preview_policy(*values)))
         aws.iam.RolePolicyAttachment(f"{name}-preview-read-only", role=preview_role.name,
                                      policy_arn=facts.apply(lambda f: f.read_only_policy),
-                                     opts=pulumi.ResourceOptions(parent=self))
+                                     opts=self._child())
 
         region = facts.apply(lambda f: f.region)
         self.state_bucket_name = bucket.bucket
@@ -297,15 +296,6 @@ class AccountBootstrap(pulumi.ComponentResource):
         self.preview_role_arn = preview_role.arn
         self.oidc_provider_arn = provider_arn
         self.permissions_boundary_arn = boundary.arn
-        self.register_outputs({
-            "permissions_boundary_arn": self.permissions_boundary_arn,
-            "state_bucket_name": self.state_bucket_name, "backend_url": self.backend_url,
-            "secrets_provider": self.secrets_provider,
-            "deploy_role_arn": self.deploy_role_arn, "preview_role_arn": self.preview_role_arn,
-            "oidc_provider_arn": self.oidc_provider_arn})
-
-    def _child(self, **options: Any) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self, **options)
 
     def _account_facts(self) -> pulumi.Output[AccountFacts]:
         invoke = pulumi.InvokeOptions(parent=self)
@@ -322,7 +312,7 @@ class AccountBootstrap(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=facts.apply(key_policy),
-            opts=self._child(protect=self._args.protect))
+            opts=self._child(stateful=True))
         aws.kms.Alias(f"{self._name}-{purpose}-key-alias", name=alias,
                       target_key_id=key.key_id, opts=self._child())
         return key
@@ -333,7 +323,7 @@ class AccountBootstrap(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(
             f"{name}-state",
             bucket=facts.apply(lambda f: state_bucket_name(f.account_id, f.region)),
-            opts=self._child(protect=self._args.protect))
+            opts=self._child(stateful=True))
         # Children name the bucket by its name (which is also its id) so that every
         # reader, the policy pack included, can tell which bucket they configure.
         bucket_name = bucket.bucket

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import AwsContext
+from components.kit import TierComponent
 from components.tags import BACKUP_TAG_KEY, BACKUP_TAG_VALUE, STACK_TAG_KEY
 from components.iam import policy_document, service_trust_policy
 
@@ -71,34 +72,33 @@ def schedule(retention_days: int, copy_region: str) -> dict:
     return daily
 
 
-class VolumeBackups(pulumi.ComponentResource):
+class VolumeBackups(TierComponent):
     """A Data Lifecycle Manager policy: daily snapshots of every volume with the backup tag."""
+
+    TYPE = "chainlink:index:VolumeBackups"
 
     policy_id: pulumi.Output[str]
     policy_arn: pulumi.Output[str]
     role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: VolumeBackupsArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:VolumeBackups", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+    def _build(self, name: str, args: VolumeBackupsArgs) -> None:
         context = args.context
 
         role = aws.iam.Role(
             f"{name}-dlm-role", assume_role_policy=dlm_trust_policy(),
             description="Data Lifecycle Manager: snapshots of the node hosts' volumes",
-            opts=child)
+            opts=self._child())
         aws.iam.RolePolicyAttachment(
             f"{name}-dlm-service", role=role.name,
             policy_arn=pulumi.Output.concat("arn:", context.partition, ":iam::aws:",
                                             DLM_SERVICE_POLICY),
-            opts=child)
+            opts=self._child())
         if args.copy_region:
             aws.iam.RolePolicy(
                 f"{name}-dlm-source-key", role=role.id,
                 policy=pulumi.Output.all(args.volume_kms_key_arn, context.region).apply(
                     lambda values: source_key_policy(*values)),
-                opts=child)
+                opts=self._child())
 
         policy = aws.dlm.LifecyclePolicy(
             f"{name}-volume-snapshots",
@@ -112,9 +112,8 @@ class VolumeBackups(pulumi.ComponentResource):
                 "schedules": [schedule(args.retention_days, args.copy_region)],
             },
             tags={STACK_TAG_KEY: pulumi.get_stack()},
-            opts=child)
+            opts=self._child())
 
         self.policy_id = policy.id
         self.policy_arn = policy.arn
         self.role_arn = role.arn
-        self.register_outputs({"policy_id": self.policy_id, "role_arn": self.role_arn})

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws_context import amazon_linux_ami
+from components.kit import TierComponent
 from components.tags import BACKUP_TAG_KEY, NO_BACKUP
 from components.iam import service_trust_policy
 
@@ -56,21 +57,19 @@ def bastion_user_data() -> str:
     return base64.b64encode(cloud_config.encode()).decode()
 
 
-class Bastion(pulumi.ComponentResource):
+class Bastion(TierComponent):
     """SSH jump hosts: SSH only from `remote_access_cidr`, IMDSv2, encrypted root volume.
 
     SSM Session Manager reaches the node hosts without any of this; the bastion is for
     operators whose tooling needs plain SSH.
     """
 
+    TYPE = "chainlink:index:Bastion"
+
     security_group_id: pulumi.Output[str]
     group_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: BastionArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:Bastion", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-
+    def _build(self, name: str, args: BastionArgs) -> None:
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=args.vpc_id,
             description="SSH to the bastion from the operators network only",
@@ -83,19 +82,19 @@ class Bastion(pulumi.ComponentResource):
                 {"protocol": "tcp", "from_port": 443, "to_port": 443,
                  "cidr_blocks": ["0.0.0.0/0"], "description": "SSM and package updates"},
             ],
-            tags={"Name": f"{name}-bastion"}, opts=child)
+            tags={"Name": f"{name}-bastion"}, opts=self._child())
         self.security_group_id = security_group.id
 
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
-            opts=child)
+            opts=self._child())
         aws.iam.RolePolicyAttachment(
             f"{name}-ssm-core", role=role.name,
             policy_arn=pulumi.Output.concat(
                 "arn:", args.partition, ":iam::aws:policy/AmazonSSMManagedInstanceCore"),
-            opts=child)
-        profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, opts=child)
+            opts=self._child())
+        profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, opts=self._child())
 
         tags = {**args.tags, "Name": f"{name}-bastion", "chainlink:role": "bastion"}
         template = aws.ec2.LaunchTemplate(
@@ -120,7 +119,7 @@ class Bastion(pulumi.ComponentResource):
                                 {"resource_type": "volume",
                                  "tags": {**tags, BACKUP_TAG_KEY: NO_BACKUP}}],
             update_default_version=True,
-            opts=child)
+            opts=self._child())
 
         group = aws.autoscaling.Group(
             f"{name}-asg",
@@ -133,8 +132,5 @@ class Bastion(pulumi.ComponentResource):
                               "preferences": {"min_healthy_percentage": 0}},
             tags=[{"key": key, "value": value, "propagate_at_launch": False}
                   for key, value in sorted(tags.items())],
-            opts=child)
+            opts=self._child())
         self.group_name = group.name
-
-        self.register_outputs({"security_group_id": self.security_group_id,
-                               "group_name": self.group_name})

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.kit import TierComponent
 from components.tags import STACK_TAG_KEY
 
 ENGINE = "aurora-postgresql"
@@ -67,13 +68,15 @@ def postgres_log_group_name(identifier: str) -> str:
     return f"/aws/rds/cluster/{identifier}/postgresql"
 
 
-class Database(pulumi.ComponentResource):
+class Database(TierComponent):
     """An encrypted Aurora PostgreSQL cluster reachable only from the node hosts.
 
     The security group starts with no rules; the node tier opens the port to its own
     security group, so nothing else can reach the database. The master password lives in
     an RDS-managed secret on our key and rotates monthly.
     """
+
+    TYPE = "chainlink:index:Database"
 
     security_group_id: pulumi.Output[str]
     cluster_identifier: pulumi.Output[str]
@@ -86,25 +89,20 @@ class Database(pulumi.ComponentResource):
     credentials_secret_arn: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: DatabaseArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:Database", name, None, opts)
-        self._name = name
-        self._args = args
-        child = pulumi.ResourceOptions(parent=self)
+    def _build(self, name: str, args: DatabaseArgs) -> None:
         identifier = cluster_identifier(name, pulumi.get_stack())
 
         security_group = aws.ec2.SecurityGroup(
             f"{name}-db-sg", vpc_id=args.vpc_id,
             description="Aurora PostgreSQL: only the node hosts may connect",
-            tags={"Name": f"{name}-db"}, opts=child)
+            tags={"Name": f"{name}-db"}, opts=self._child())
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-db-subnets", subnet_ids=args.subnet_ids,
-            description="Private subnets of the node's database", opts=child)
+            description="Private subnets of the node's database", opts=self._child())
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-db-log", name=postgres_log_group_name(identifier),
             retention_in_days=args.log_retention_days, kms_key_id=args.log_kms_key_arn,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+            opts=self._child(stateful=True))
         cluster = aws.rds.Cluster(
             f"{name}-db-cluster",
             cluster_identifier=identifier,
@@ -127,8 +125,7 @@ class Database(pulumi.ComponentResource):
             final_snapshot_identifier=self._final_snapshot_identifier(identifier),
             enabled_cloudwatch_logs_exports=["postgresql"],
             tags={STACK_TAG_KEY: pulumi.get_stack()},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
-                                        depends_on=[log_group]))
+            opts=self._child(stateful=True, depends_on=[log_group]))
         instances = [self._instance(index, identifier, cluster, subnet_group)
                      for index in range(args.instance_count)]
 
@@ -139,7 +136,7 @@ class Database(pulumi.ComponentResource):
             rotation_rules={"schedule_expression": PASSWORD_ROTATION_SCHEDULE,
                             "duration": PASSWORD_ROTATION_WINDOW},
             rotate_immediately=False,
-            opts=child)
+            opts=self._child())
 
         self.security_group_id = security_group.id
         self.cluster_identifier = cluster.cluster_identifier
@@ -150,17 +147,13 @@ class Database(pulumi.ComponentResource):
         self.port = args.port
         self.database_name = DATABASE_NAME
         self.log_group_name = log_group.name
-        self.register_outputs({"cluster_identifier": self.cluster_identifier,
-                               "endpoint": self.endpoint,
-                               "reader_endpoint": self.reader_endpoint,
-                               "credentials_secret_arn": self.credentials_secret_arn})
 
     def _final_snapshot_identifier(self, identifier: str) -> pulumi.Output[str]:
         """Unique per life of the cluster: a snapshot keeps its name after the cluster is
         gone, so a fixed name would make the next destroy of a recreated cluster fail."""
         suffix = random.RandomId(f"{self._name}-db-final-snapshot-suffix", byte_length=4,
                                  keepers={"cluster": identifier},
-                                 opts=pulumi.ResourceOptions(parent=self))
+                                 opts=self._child())
         return pulumi.Output.concat(identifier, "-final-", suffix.hex)
 
     def _tls_parameters(self, args: DatabaseArgs) -> aws.rds.ClusterParameterGroup:
@@ -170,7 +163,7 @@ class Database(pulumi.ComponentResource):
             description="TLS 1.2 or newer required for every connection",
             parameters=[{"name": "rds.force_ssl", "value": "1"},
                         {"name": "ssl_min_protocol_version", "value": "TLSv1.2"}],
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=self._child())
 
     def _instance(self, index: int, identifier: str, cluster: aws.rds.Cluster,
                   subnet_group: aws.rds.SubnetGroup) -> aws.rds.ClusterInstance:
@@ -190,4 +183,4 @@ class Database(pulumi.ComponentResource):
             # Versions change only through the stack config, never behind its back.
             auto_minor_version_upgrade=False,
             copy_tags_to_snapshot=True,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+            opts=self._child(stateful=True))

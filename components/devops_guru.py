@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam import policy_document
+from components.kit import TierComponent
 from components.tags import DEVOPS_GURU_TAG_KEY
 
 # DevOps Guru only accepts boundary tag keys with this prefix. The stack files put this
@@ -141,35 +142,33 @@ def execution_policy(account_id: str, partition: str, key_arn: str) -> str:
     )
 
 
-class DevOpsGuru(pulumi.ComponentResource):
+class DevOpsGuru(TierComponent):
     """DevOps Guru over the resources tagged with this stack, insights to an encrypted
     topic, and least-privilege StackSets roles for organisation-wide set-up."""
+
+    TYPE = "chainlink:index:DevOpsGuru"
 
     topic_arn: pulumi.Output[str]
     key_arn: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
     administration_role_arn: pulumi.Output[str] | None
 
-    def __init__(self, name: str, args: DevOpsGuruArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:DevOpsGuru", name, None, opts)
-        self._name = name
-        self._child = pulumi.ResourceOptions(parent=self)
+    def _build(self, name: str, args: DevOpsGuruArgs) -> None:
         context = args.context
         key = aws.kms.Key(
             f"{name}-key", description="chainlink-node-aws: DevOps Guru insight topic",
             enable_key_rotation=True, deletion_window_in_days=args.deletion_window_days,
             policy=pulumi.Output.all(context.account_id, context.region, context.partition
                                      ).apply(lambda v: notification_key_policy(*v)),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+            opts=self._child(stateful=True))
         aws.kms.Alias(f"{name}-key-alias", name_prefix="alias/chainlink-devops-guru-",
-                      target_key_id=key.key_id, opts=self._child)
+                      target_key_id=key.key_id, opts=self._child())
         self.key_arn = key.arn
         self.topic_arn = self._notifications(args, key)
         aws.devopsguru.ResourceCollection(
             f"{name}-resources", type="AWS_TAGS",
             tags={"app_boundary_key": BOUNDARY_TAG_KEY, "tag_values": [args.stack]},
-            opts=self._child)
+            opts=self._child())
 
         administrator_account_id: pulumi.Input[str]
         if args.administrator_account_id is None:
@@ -179,27 +178,25 @@ class DevOpsGuru(pulumi.ComponentResource):
             self.administration_role_arn = None
             administrator_account_id = args.administrator_account_id
         self.execution_role_arn = self._execution_role(context, administrator_account_id)
-        self.register_outputs({"topic_arn": self.topic_arn, "key_arn": self.key_arn,
-                               "execution_role_arn": self.execution_role_arn})
 
     def _notifications(self, args: DevOpsGuruArgs, key: aws.kms.Key) -> pulumi.Output[str]:
         context = args.context
         topic = aws.sns.Topic(f"{self._name}-insights", kms_master_key_id=key.arn,
-                              opts=self._child)
+                              opts=self._child())
         policy = aws.sns.TopicPolicy(
             f"{self._name}-insights-policy", arn=topic.arn,
             policy=pulumi.Output.all(topic.arn, context.account_id, context.region,
                                      context.partition
                                      ).apply(lambda v: notification_topic_policy(*v)),
-            opts=self._child)
+            opts=self._child())
         if args.notification_email:
             aws.sns.TopicSubscription(f"{self._name}-insights-email", topic=topic.arn,
                                       protocol="email", endpoint=args.notification_email,
-                                      opts=self._child)
+                                      opts=self._child())
         aws.devopsguru.NotificationChannel(
             f"{self._name}-channel", sns={"topic_arn": topic.arn},
             filters={"severities": INSIGHT_SEVERITIES},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
+            opts=self._child(depends_on=[policy]))
         return topic.arn
 
     def _administration_role(self, context: AwsContext) -> pulumi.Output[str]:
@@ -208,10 +205,10 @@ class DevOpsGuru(pulumi.ComponentResource):
             description="CloudFormation StackSets administration: may only assume the "
                         "DevOps Guru execution role",
             assume_role_policy=context.account_id.apply(administration_trust_policy),
-            opts=self._child)
+            opts=self._child())
         aws.iam.RolePolicy(
             f"{self._name}-stackset-administration-policy", role=role.id,
-            policy=context.partition.apply(administration_policy), opts=self._child)
+            policy=context.partition.apply(administration_policy), opts=self._child())
         return role.arn
 
     def _execution_role(self, context: AwsContext,
@@ -221,10 +218,10 @@ class DevOpsGuru(pulumi.ComponentResource):
             description="CloudFormation StackSets execution: sets up DevOps Guru only",
             assume_role_policy=pulumi.Output.all(administrator_account_id, context.partition
                                                  ).apply(lambda v: execution_trust_policy(*v)),
-            opts=self._child)
+            opts=self._child())
         aws.iam.RolePolicy(
             f"{self._name}-stackset-execution-policy", role=role.id,
             policy=pulumi.Output.all(context.account_id, context.partition, self.key_arn
                                      ).apply(lambda v: execution_policy(*v)),
-            opts=self._child)
+            opts=self._child())
         return role.arn

@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam import policy_document
+from components.kit import TierComponent
 
 
 @dataclass
@@ -49,14 +50,14 @@ def telemetry_key_policy(account_id: str, region: str, partition: str) -> str:
         })
 
 
-class Encryption(pulumi.ComponentResource):
+class Encryption(TierComponent):
     """A rotating customer-managed KMS key for logs and alarm notifications."""
+
+    TYPE = "chainlink:index:Encryption"
 
     telemetry_key_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: EncryptionArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:Encryption", name, None, opts)
+    def _build(self, name: str, args: EncryptionArgs) -> None:
         context = args.context
         policy = pulumi.Output.all(context.account_id, context.region, context.partition
                                    ).apply(lambda values: telemetry_key_policy(*values))
@@ -66,11 +67,10 @@ class Encryption(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=args.deletion_window_days,
             policy=policy,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+            opts=self._child(stateful=True))
         aws.kms.Alias(
             f"{name}-telemetry-key-alias",
             name_prefix="alias/chainlink-telemetry-",
             target_key_id=self.telemetry_key.key_id,
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=self._child())
         self.telemetry_key_arn = self.telemetry_key.arn
-        self.register_outputs({"telemetry_key_arn": self.telemetry_key_arn})

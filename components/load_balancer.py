@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.kit import TierComponent
 from components.network import Network
 
 NODE_HTTP_PORT = 6688
@@ -31,13 +32,15 @@ class NodeLoadBalancerArgs:
     deletion_protection: bool = False
 
 
-class NodeLoadBalancer(pulumi.ComponentResource):
+class NodeLoadBalancer(TierComponent):
     """An Application Load Balancer in front of whichever node holds the database lease.
 
     With a certificate: internet-facing, HTTPS on a TLS 1.3 policy, HTTP redirected to
     HTTPS. Without: internal only, plain HTTP inside the VPC, never on the internet.
     Either way only `remote_access_cidr` may connect, and invalid headers are dropped.
     """
+
+    TYPE = "chainlink:index:NodeLoadBalancer"
 
     https: bool
     url: pulumi.Output[str]
@@ -47,11 +50,7 @@ class NodeLoadBalancer(pulumi.ComponentResource):
     target_group_arn_suffix: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: NodeLoadBalancerArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:NodeLoadBalancer", name, None, opts)
-        self._name = name
-        self._child = pulumi.ResourceOptions(parent=self)
+    def _build(self, name: str, args: NodeLoadBalancerArgs) -> None:
         self.https = bool(args.certificate_arn)
         network = args.network
 
@@ -65,8 +64,7 @@ class NodeLoadBalancer(pulumi.ComponentResource):
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.deletion_protection,
             tags={"Name": f"{name}-alb"},
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=network.internet_access if self.https else None))
+            opts=self._child(depends_on=network.internet_access if self.https else None))
         target_group = self._target_group(network)
         if self.https:
             self._https_listeners(load_balancer, target_group, args.certificate_arn)
@@ -81,9 +79,6 @@ class NodeLoadBalancer(pulumi.ComponentResource):
                                         load_balancer.dns_name)
         self.target_group_arn = target_group.arn
         self.target_group_arn_suffix = target_group.arn_suffix
-        self.register_outputs({"url": self.url, "dns_name": self.dns_name,
-                               "arn_suffix": self.arn_suffix,
-                               "target_group_arn_suffix": self.target_group_arn_suffix})
 
     def _security_group(self, args: NodeLoadBalancerArgs) -> aws.ec2.SecurityGroup:
         ports = (443, 80) if self.https else (80,)
@@ -98,7 +93,7 @@ class NodeLoadBalancer(pulumi.ComponentResource):
             egress=[{"protocol": "tcp", "from_port": NODE_HTTP_PORT,
                      "to_port": NODE_HTTP_PORT, "cidr_blocks": [args.network.vpc_cidr],
                      "description": "the node hosts web server"}],
-            tags={"Name": f"{self._name}-alb"}, opts=self._child)
+            tags={"Name": f"{self._name}-alb"}, opts=self._child())
 
     def _target_group(self, network: Network) -> aws.lb.TargetGroup:
         return aws.lb.TargetGroup(
@@ -111,7 +106,7 @@ class NodeLoadBalancer(pulumi.ComponentResource):
                            "interval": HEALTH_CHECK_INTERVAL_SECONDS, "timeout": 5,
                            "healthy_threshold": HEALTHY_THRESHOLD,
                            "unhealthy_threshold": UNHEALTHY_THRESHOLD},
-            tags={"Name": f"{self._name}-node"}, opts=self._child)
+            tags={"Name": f"{self._name}-node"}, opts=self._child())
 
     def _https_listeners(self, load_balancer: aws.lb.LoadBalancer,
                          target_group: aws.lb.TargetGroup, certificate_arn: str) -> None:
@@ -126,4 +121,4 @@ class NodeLoadBalancer(pulumi.ComponentResource):
                   protocol: str, actions: list[dict], **tls: str) -> aws.lb.Listener:
         return aws.lb.Listener(
             f"{self._name}-{purpose}", load_balancer_arn=load_balancer.arn, port=port,
-            protocol=protocol, default_actions=actions, opts=self._child, **tls)
+            protocol=protocol, default_actions=actions, opts=self._child(), **tls)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.kit import TierComponent
+
 
 @dataclass
 class NodeLogsArgs:
@@ -15,13 +17,15 @@ class NodeLogsArgs:
     protect: bool = False
 
 
-class NodeLogs(pulumi.ComponentResource):
+class NodeLogs(TierComponent):
     """The node's JSON logs, the hosts' bootstrap logs and the node's scraped metrics
     (embedded metric format), each encrypted and with a retention.
 
     The CloudWatch agent would create a missing log group itself, unencrypted and kept
     forever; creating all three here first is what keeps that from happening.
     """
+
+    TYPE = "chainlink:index:NodeLogs"
 
     node_log_group_name: pulumi.Output[str]
     node_log_group_arn: pulumi.Output[str]
@@ -30,9 +34,7 @@ class NodeLogs(pulumi.ComponentResource):
     metrics_log_group_name: pulumi.Output[str]
     metrics_log_group_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: NodeLogsArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:NodeLogs", name, None, opts)
+    def _build(self, name: str, args: NodeLogsArgs) -> None:
         node = self._log_group(f"{name}-node", args)
         bootstrap = self._log_group(f"{name}-bootstrap", args)
         metrics = self._log_group(f"{name}-node-metrics", args)
@@ -40,12 +42,9 @@ class NodeLogs(pulumi.ComponentResource):
         self.bootstrap_log_group_name = bootstrap.name
         self.bootstrap_log_group_arn = bootstrap.arn
         self.metrics_log_group_name, self.metrics_log_group_arn = metrics.name, metrics.arn
-        self.register_outputs({"node_log_group_name": self.node_log_group_name,
-                               "bootstrap_log_group_name": self.bootstrap_log_group_name,
-                               "metrics_log_group_name": self.metrics_log_group_name})
 
     def _log_group(self, name: str, args: NodeLogsArgs) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(
             name, name_prefix=f"/chainlink/{name}-", retention_in_days=args.retention_days,
             kms_key_id=args.kms_key_arn,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+            opts=self._child(stateful=True))

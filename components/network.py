@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam import policy_document
+from components.kit import TierComponent
 
 # The AWS APIs the node hosts call: SSM (Session Manager and parameters), Secrets
 # Manager, CloudWatch Logs and metrics, KMS, and Auto Scaling (the host reports its own
@@ -59,12 +60,14 @@ def nat_gateway_count(strategy: NatGatewayStrategy | str, zone_count: int) -> in
     return zone_count if NatGatewayStrategy(strategy) is NatGatewayStrategy.PER_AZ else 1
 
 
-class Network(pulumi.ComponentResource):
+class Network(TierComponent):
     """A VPC over N Availability Zones, laid out for a private workload behind a load balancer.
 
     Private subnets never assign public addresses and reach the internet through NAT (one
     per AZ, or a single one to save cost in dev). Flow logs go to an encrypted log group.
     """
+
+    TYPE = "chainlink:index:Network"
 
     vpc_id: pulumi.Output[str]
     vpc_cidr: str
@@ -78,11 +81,7 @@ class Network(pulumi.ComponentResource):
     # load balancer, and an Elastic IP can fail to associate, until the VPC has its gateway.
     internet_access: list[pulumi.Resource]
 
-    def __init__(self, name: str, args: NetworkArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:Network", name, None, opts)
-        self._name = name
-        self._child = pulumi.ResourceOptions(parent=self)
+    def _build(self, name: str, args: NetworkArgs) -> None:
         zone_count = args.availability_zone_count
         zones = self._zones_offering(args.instance_types, zone_count)
         self.availability_zones = [zones.apply(lambda names, i=i: names[i])
@@ -92,12 +91,12 @@ class Network(pulumi.ComponentResource):
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc", cidr_block=args.cidr_block,
             enable_dns_hostnames=True, enable_dns_support=True,
-            tags={"Name": f"{name}-vpc"}, opts=self._child)
+            tags={"Name": f"{name}-vpc"}, opts=self._child())
         self.vpc_id = self.vpc.id
         # Nothing may use the default security group: strip its allow-all rules.
         aws.ec2.DefaultSecurityGroup(
             f"{name}-default-sg", vpc_id=self.vpc.id, ingress=[], egress=[],
-            tags={"Name": f"{name}-default-unused"}, opts=self._child)
+            tags={"Name": f"{name}-default-unused"}, opts=self._child())
 
         public_cidrs, private_cidrs = subnet_cidrs(args.cidr_block, zone_count)
         public_subnets = [self._subnet("public", i, cidr) for i, cidr in enumerate(public_cidrs)]
@@ -118,17 +117,6 @@ class Network(pulumi.ComponentResource):
         self._gateway_endpoint("s3", args.context)
         if args.interface_endpoints:
             self._interface_endpoints(args.context)
-
-        self.register_outputs({
-            "vpc_id": self.vpc_id,
-            "vpc_cidr": self.vpc_cidr,
-            "availability_zones": self.availability_zones,
-            "public_subnet_ids": self.public_subnet_ids,
-            "private_subnet_ids": self.private_subnet_ids,
-            "nat_gateway_ids": self.nat_gateway_ids,
-            "private_route_table_ids": self.private_route_table_ids,
-            "flow_log_group_name": self.flow_log_group_name,
-        })
 
     def _zones_offering(self, instance_types: list[str], count: int) -> pulumi.Output[list[str]]:
         """The first `count` zone names whose zone ids offer every instance type.
@@ -155,58 +143,58 @@ class Network(pulumi.ComponentResource):
             # Public addresses are given explicitly where needed (bastion), never by default.
             map_public_ip_on_launch=False,
             tags={"Name": f"{self._name}-{tier}-{index + 1}", "chainlink:tier": tier},
-            opts=self._child)
+            opts=self._child())
 
     def _route_public_subnets(self, subnets: list[aws.ec2.Subnet]) -> list[pulumi.Resource]:
         gateway = aws.ec2.InternetGateway(
             f"{self._name}-igw", vpc_id=self.vpc.id,
-            tags={"Name": f"{self._name}-igw"}, opts=self._child)
+            tags={"Name": f"{self._name}-igw"}, opts=self._child())
         table = aws.ec2.RouteTable(
             f"{self._name}-public-rt", vpc_id=self.vpc.id,
             routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": gateway.id}],
-            tags={"Name": f"{self._name}-public"}, opts=self._child)
+            tags={"Name": f"{self._name}-public"}, opts=self._child())
         for index, subnet in enumerate(subnets):
             aws.ec2.RouteTableAssociation(
                 f"{self._name}-public-rta-{index + 1}", subnet_id=subnet.id,
-                route_table_id=table.id, opts=self._child)
+                route_table_id=table.id, opts=self._child())
         return [gateway, table]
 
     def _nat_gateway(self, index: int, public_subnet: aws.ec2.Subnet) -> aws.ec2.NatGateway:
         address = aws.ec2.Eip(
             f"{self._name}-nat-eip-{index + 1}", domain="vpc",
             tags={"Name": f"{self._name}-nat-{index + 1}"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.internet_access))
+            opts=self._child(depends_on=self.internet_access))
         return aws.ec2.NatGateway(
             f"{self._name}-nat-{index + 1}", allocation_id=address.id,
             subnet_id=public_subnet.id, tags={"Name": f"{self._name}-nat-{index + 1}"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.internet_access))
+            opts=self._child(depends_on=self.internet_access))
 
     def _route_private_subnet(self, index: int, subnet: aws.ec2.Subnet,
                               nat_gateway: aws.ec2.NatGateway) -> aws.ec2.RouteTable:
         table = aws.ec2.RouteTable(
             f"{self._name}-private-rt-{index + 1}", vpc_id=self.vpc.id,
             routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat_gateway.id}],
-            tags={"Name": f"{self._name}-private-{index + 1}"}, opts=self._child)
+            tags={"Name": f"{self._name}-private-{index + 1}"}, opts=self._child())
         aws.ec2.RouteTableAssociation(
             f"{self._name}-private-rta-{index + 1}", subnet_id=subnet.id,
-            route_table_id=table.id, opts=self._child)
+            route_table_id=table.id, opts=self._child())
         return table
 
     def _flow_logs(self, args: NetworkArgs) -> pulumi.Output[str]:
         log_group = aws.cloudwatch.LogGroup(
             f"{self._name}-flow-logs", retention_in_days=args.flow_log_retention_days,
-            kms_key_id=args.flow_log_kms_key_arn, opts=self._child)
+            kms_key_id=args.flow_log_kms_key_arn, opts=self._child())
         role = aws.iam.Role(
             f"{self._name}-flow-logs-role",
             assume_role_policy=args.context.account_id.apply(_flow_logs_trust_policy),
-            opts=self._child)
+            opts=self._child())
         aws.iam.RolePolicy(
             f"{self._name}-flow-logs-write", role=role.id,
-            policy=log_group.arn.apply(_flow_logs_write_policy), opts=self._child)
+            policy=log_group.arn.apply(_flow_logs_write_policy), opts=self._child())
         aws.ec2.FlowLog(
             f"{self._name}-flow-log", vpc_id=self.vpc.id, traffic_type="ALL",
             log_destination_type="cloud-watch-logs", log_destination=log_group.arn,
-            iam_role_arn=role.arn, max_aggregation_interval=60, opts=self._child)
+            iam_role_arn=role.arn, max_aggregation_interval=60, opts=self._child())
         return log_group.name
 
     def _gateway_endpoint(self, service: str, context: AwsContext) -> None:
@@ -215,7 +203,7 @@ class Network(pulumi.ComponentResource):
             f"{self._name}-{service}-endpoint", vpc_id=self.vpc.id,
             service_name=pulumi.Output.concat("com.amazonaws.", context.region, ".", service),
             vpc_endpoint_type="Gateway", route_table_ids=self.private_route_table_ids,
-            tags={"Name": f"{self._name}-{service}"}, opts=self._child)
+            tags={"Name": f"{self._name}-{service}"}, opts=self._child())
 
     def _interface_endpoints(self, context: AwsContext) -> None:
         endpoint_sg = aws.ec2.SecurityGroup(
@@ -223,14 +211,14 @@ class Network(pulumi.ComponentResource):
             description="HTTPS from inside the VPC to the AWS API endpoints",
             ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
                       "cidr_blocks": [self.vpc_cidr], "description": "AWS APIs from the VPC"}],
-            tags={"Name": f"{self._name}-endpoints"}, opts=self._child)
+            tags={"Name": f"{self._name}-endpoints"}, opts=self._child())
         for service in INTERFACE_ENDPOINT_SERVICES:
             aws.ec2.VpcEndpoint(
                 f"{self._name}-{service}-endpoint", vpc_id=self.vpc.id,
                 service_name=pulumi.Output.concat("com.amazonaws.", context.region, ".", service),
                 vpc_endpoint_type="Interface", private_dns_enabled=True,
                 subnet_ids=self.private_subnet_ids, security_group_ids=[endpoint_sg.id],
-                tags={"Name": f"{self._name}-{service}"}, opts=self._child)
+                tags={"Name": f"{self._name}-{service}"}, opts=self._child())
 
 
 def _pick_zones(names: list[str], zone_ids: list[str], offered: list[list[str]],

@@ -20,6 +20,7 @@ from components.database import Database
 from components.host.user_data import (AGENT_SOURCE, HostBootstrap, HostTimings, agent_sha256,
                                        image_reference, user_data)
 from components.iam import policy_document, service_trust_policy, tls_only_bucket_policy
+from components.kit import TierComponent
 from components.load_balancer import (HEALTH_CHECK_INTERVAL_SECONDS, HEALTHY_THRESHOLD,
                                       NODE_HTTP_PORT, READINESS_PATH, UNHEALTHY_THRESHOLD,
                                       NodeLoadBalancer)
@@ -71,7 +72,7 @@ class ChainlinkNodeArgs:
     extra_log_group_arns: list[pulumi.Input[str]] = field(default_factory=list)
 
 
-class ChainlinkNode(pulumi.ComponentResource):
+class ChainlinkNode(TierComponent):
     """An Auto Scaling group of exactly two node hosts: primary and standby.
 
     IMDSv2 only, encrypted gp3 root volumes on the data key, no public addresses, EC2
@@ -80,6 +81,8 @@ class ChainlinkNode(pulumi.ComponentResource):
     node's secrets and nothing else.
     """
 
+    TYPE = "chainlink:index:ChainlinkNode"
+
     image: str
     group_name: pulumi.Output[str]
     group_arn: pulumi.Output[str]
@@ -87,11 +90,7 @@ class ChainlinkNode(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
     role_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ChainlinkNodeArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:ChainlinkNode", name, None, opts)
-        self._name = name
-        self._child = pulumi.ResourceOptions(parent=self)
+    def _build(self, name: str, args: ChainlinkNodeArgs) -> None:
         self.image = image_reference(IMAGE_REPOSITORY, args.chainlink_version)
 
         security_group = self._security_group(args)
@@ -99,24 +98,21 @@ class ChainlinkNode(pulumi.ComponentResource):
             f"{name}-database-access", security_group_id=args.database.security_group_id,
             referenced_security_group_id=security_group.id, ip_protocol="tcp",
             from_port=args.database.port, to_port=args.database.port,
-            description="PostgreSQL from the Chainlink node hosts", opts=self._child)
+            description="PostgreSQL from the Chainlink node hosts", opts=self._child())
         agent_url, agent_object_arn = self._agent_download(args)
         role, host_policy = self._role(args, agent_object_arn)
-        profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, opts=self._child)
+        profile = aws.iam.InstanceProfile(f"{name}-profile", role=role.name, opts=self._child())
         template = self._launch_template(args, security_group, profile, agent_url)
         group = self._group(args, template, host_policy)
         aws.iam.RolePolicy(
             f"{name}-report-health", role=role.id,
-            policy=group.arn.apply(report_health_policy), opts=self._child)
+            policy=group.arn.apply(report_health_policy), opts=self._child())
 
         self.group_name = group.name
         self.group_arn = group.arn
         self.security_group_id = security_group.id
         self.role_arn = role.arn
         self.role_name = role.name
-        self.register_outputs({"group_name": self.group_name,
-                               "security_group_id": self.security_group_id,
-                               "role_arn": self.role_arn, "image": self.image})
 
     def _security_group(self, args: ChainlinkNodeArgs) -> aws.ec2.SecurityGroup:
         ingress = [{"protocol": "tcp", "from_port": NODE_HTTP_PORT, "to_port": NODE_HTTP_PORT,
@@ -135,7 +131,7 @@ class ChainlinkNode(pulumi.ComponentResource):
             egress=[{"protocol": "-1", "from_port": 0, "to_port": 0,
                      "cidr_blocks": ["0.0.0.0/0"],
                      "description": "RPC endpoints, OCR peers, database, AWS APIs"}],
-            tags={"Name": f"{self._name}-hosts"}, opts=self._child)
+            tags={"Name": f"{self._name}-hosts"}, opts=self._child())
 
     def _agent_download(self, args: ChainlinkNodeArgs
                         ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
@@ -145,26 +141,26 @@ class ChainlinkNode(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(
             f"{self._name}-host-files",
             # It holds only a copy of the host agent, which the next `pulumi up` restores.
-            force_destroy=True, tags={"Name": f"{self._name}-host-files"}, opts=self._child)
+            force_destroy=True, tags={"Name": f"{self._name}-host-files"}, opts=self._child())
         aws.s3.BucketPublicAccessBlock(
             f"{self._name}-host-files-private", bucket=bucket.id, block_public_acls=True,
             block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
-            opts=self._child)
+            opts=self._child())
         aws.s3.BucketOwnershipControls(
             f"{self._name}-host-files-owner", bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"}, opts=self._child)
+            rule={"object_ownership": "BucketOwnerEnforced"}, opts=self._child())
         aws.s3.BucketVersioning(
             f"{self._name}-host-files-versioning", bucket=bucket.id,
-            versioning_configuration={"status": "Enabled"}, opts=self._child)
+            versioning_configuration={"status": "Enabled"}, opts=self._child())
         encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{self._name}-host-files-encryption", bucket=bucket.id,
             rules=[{"apply_server_side_encryption_by_default": {
                 "sse_algorithm": "aws:kms", "kms_master_key_id": key_arn},
                 "bucket_key_enabled": True}],
-            opts=self._child)
+            opts=self._child())
         aws.s3.BucketPolicy(
             f"{self._name}-host-files-tls-only", bucket=bucket.id,
-            policy=bucket.arn.apply(tls_only_bucket_policy), opts=self._child)
+            policy=bucket.arn.apply(tls_only_bucket_policy), opts=self._child())
         agent_object = aws.s3.BucketObjectv2(
             f"{self._name}-agent", bucket=bucket.id,
             key=f"agent/{agent_sha256()}/chainlink_agent.py",
@@ -173,7 +169,7 @@ class ChainlinkNode(pulumi.ComponentResource):
             source=pulumi.FileAsset(str(AGENT_SOURCE.relative_to(PROJECT_ROOT))),
             content_type="text/x-python",
             server_side_encryption="aws:kms", kms_key_id=key_arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[encryption]))
+            opts=self._child(depends_on=[encryption]))
         return (pulumi.Output.concat("s3://", agent_object.bucket, "/", agent_object.key),
                 pulumi.Output.concat(bucket.arn, "/", agent_object.key))
 
@@ -182,15 +178,15 @@ class ChainlinkNode(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{self._name}-role", description="Chainlink node hosts",
             assume_role_policy=service_trust_policy("ec2.amazonaws.com"),
-            opts=self._child)
+            opts=self._child())
         aws.iam.RolePolicyAttachment(
             f"{self._name}-ssm-core", role=role.name,
             policy_arn=pulumi.Output.concat(
                 "arn:", args.context.partition, ":iam::aws:policy/AmazonSSMManagedInstanceCore"),
-            opts=self._child)
+            opts=self._child())
         host_policy = aws.iam.RolePolicy(
             f"{self._name}-host-access", role=role.id,
-            policy=host_access_policy(args, agent_object_arn), opts=self._child)
+            policy=host_access_policy(args, agent_object_arn), opts=self._child())
         return role, host_policy
 
     def _launch_template(self, args: ChainlinkNodeArgs, security_group: aws.ec2.SecurityGroup,
@@ -223,7 +219,7 @@ class ChainlinkNode(pulumi.ComponentResource):
                 {"resource_type": "volume", "tags": {**tags, BACKUP_TAG_KEY: BACKUP_TAG_VALUE}},
             ],
             update_default_version=True,
-            opts=self._child)
+            opts=self._child())
 
     def _user_data(self, args: ChainlinkNodeArgs, agent_url: pulumi.Output[str]
                    ) -> pulumi.Output[str]:
@@ -275,7 +271,7 @@ class ChainlinkNode(pulumi.ComponentResource):
                                      STACK_TAG_KEY: pulumi.get_stack(),
                                      DEVOPS_GURU_TAG_KEY: pulumi.get_stack()}.items()],
             # The first boot reads secrets: the role must allow it before hosts exist.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[host_policy]))
+            opts=self._child(depends_on=[host_policy]))
 
 
 def agent_settings(args: ChainlinkNodeArgs) -> pulumi.Output[str]:

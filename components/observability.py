@@ -16,6 +16,7 @@ import pulumi_aws as aws
 from components.cloudwatch_agent import (BALANCE_CHAIN_LABEL, CURRENT_HEAD, DISK_USED_PERCENT,
                                          GAS_BALANCE, GROUP_DIMENSION, HEAD_CHAIN_LABEL,
                                          HEADS_RECEIVED, SCRAPE_JOB)
+from components.kit import TierComponent
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -265,25 +266,23 @@ def dashboard_document(specs: list[AlarmSpec], alarm_arns: list[pulumi.Output[st
     return {"start": "-PT6H", "periodOverride": "inherit", "widgets": widgets}
 
 
-class Observability(pulumi.ComponentResource):
+class Observability(TierComponent):
     """Alarms for the node, its hosts, its load balancer and its database, e-mailed
     through an SNS topic encrypted with our key, and one dashboard showing them all."""
+
+    TYPE = "chainlink:index:Observability"
 
     alarm_topic_arn: pulumi.Output[str]
     alarm_arns: list[pulumi.Output[str]]
     dashboard_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ObservabilityArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:Observability", name, None, opts)
-        self._name = name
-        self._child = pulumi.ResourceOptions(parent=self)
+    def _build(self, name: str, args: ObservabilityArgs) -> None:
         topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=args.kms_key_arn,
-                              opts=self._child)
+                              opts=self._child())
         if args.alarm_email:
             aws.sns.TopicSubscription(f"{name}-alarms-email", topic=topic.arn,
                                       protocol="email", endpoint=args.alarm_email,
-                                      opts=self._child)
+                                      opts=self._child())
         self.alarm_topic_arn = topic.arn
         self._node_log_metrics(args)
 
@@ -295,10 +294,8 @@ class Observability(pulumi.ComponentResource):
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard", dashboard_name=f"{name}-{args.stack}",
             dashboard_body=pulumi.Output.from_input(document).apply(json.dumps),
-            opts=self._child)
+            opts=self._child())
         self.dashboard_name = dashboard.dashboard_name
-        self.register_outputs({"alarm_topic_arn": self.alarm_topic_arn,
-                               "dashboard_name": self.dashboard_name})
 
     def _node_log_metrics(self, args: ObservabilityArgs) -> None:
         for key, metric_name, pattern in (("critical", CRITICAL_LOG_METRIC, CRITICAL_LOG_PATTERN),
@@ -309,7 +306,7 @@ class Observability(pulumi.ComponentResource):
                 metric_transformation={"name": metric_name,
                                        "namespace": args.metrics_namespace,
                                        "value": "1", "unit": "Count"},
-                opts=self._child)
+                opts=self._child())
 
     def _alarm(self, spec: AlarmSpec) -> aws.cloudwatch.MetricAlarm:
         actions = [self.alarm_topic_arn]
@@ -318,7 +315,7 @@ class Observability(pulumi.ComponentResource):
             threshold=spec.threshold, evaluation_periods=spec.evaluation_periods,
             datapoints_to_alarm=spec.evaluation_periods,
             treat_missing_data=spec.treat_missing_data,
-            alarm_actions=actions, ok_actions=actions, opts=self._child)
+            alarm_actions=actions, ok_actions=actions, opts=self._child())
         if spec.expression is None:
             (metric,) = spec.metrics
             return aws.cloudwatch.MetricAlarm(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.kit import TierComponent
 from components.load_balancer import (DEREGISTRATION_DELAY_SECONDS, HEALTH_CHECK_INTERVAL_SECONDS,
                                       HEALTHY_THRESHOLD, UNHEALTHY_THRESHOLD)
 from components.network import Network
@@ -28,8 +29,10 @@ class PeerLoadBalancerArgs:
     protect: bool = False
 
 
-class PeerLoadBalancer(pulumi.ComponentResource):
+class PeerLoadBalancer(TierComponent):
     """Internet-facing TCP on `port` through fixed Elastic IPs to the lease holder."""
+
+    TYPE = "chainlink:index:PeerLoadBalancer"
 
     announce_addresses: pulumi.Output[list[str]]
     dns_name: pulumi.Output[str]
@@ -39,17 +42,13 @@ class PeerLoadBalancer(pulumi.ComponentResource):
     security_group_id: pulumi.Output[str]
     port: int
 
-    def __init__(self, name: str, args: PeerLoadBalancerArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:PeerLoadBalancer", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+    def _build(self, name: str, args: PeerLoadBalancerArgs) -> None:
         network, port = args.network, args.port
 
         addresses = [aws.ec2.Eip(f"{name}-eip-{index + 1}", domain="vpc",
                                  tags={"Name": f"{name}-{index + 1}"},
-                                 opts=pulumi.ResourceOptions(
-                                     parent=self, protect=args.protect,
-                                     depends_on=network.internet_access))
+                                 opts=self._child(stateful=True,
+                                                  depends_on=network.internet_access))
                      for index in range(len(network.public_subnet_ids))]
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg", vpc_id=network.vpc_id,
@@ -59,7 +58,7 @@ class PeerLoadBalancer(pulumi.ComponentResource):
                       "cidr_blocks": ["0.0.0.0/0"], "description": "OCR peers"}],
             egress=[{"protocol": "tcp", "from_port": port, "to_port": port,
                      "cidr_blocks": [network.vpc_cidr], "description": "the node hosts"}],
-            tags={"Name": name}, opts=child)
+            tags={"Name": name}, opts=self._child())
         load_balancer = aws.lb.LoadBalancer(
             f"{name}-nlb", load_balancer_type="network", internal=False,
             subnet_mappings=[{"subnet_id": subnet, "allocation_id": address.id}
@@ -69,7 +68,7 @@ class PeerLoadBalancer(pulumi.ComponentResource):
             enable_cross_zone_load_balancing=True,
             enable_deletion_protection=args.deletion_protection,
             tags={"Name": f"{name}-nlb"},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=network.internet_access))
+            opts=self._child(depends_on=network.internet_access))
         target_group = aws.lb.TargetGroup(
             f"{name}-tg", port=port, protocol="TCP", target_type="instance",
             vpc_id=network.vpc_id,
@@ -81,12 +80,12 @@ class PeerLoadBalancer(pulumi.ComponentResource):
                           "interval": HEALTH_CHECK_INTERVAL_SECONDS,
                           "healthy_threshold": HEALTHY_THRESHOLD,
                           "unhealthy_threshold": UNHEALTHY_THRESHOLD},
-            tags={"Name": f"{name}-node"}, opts=child)
+            tags={"Name": f"{name}-node"}, opts=self._child())
         aws.lb.Listener(f"{name}-listener", load_balancer_arn=load_balancer.arn, port=port,
                         protocol="TCP",
                         default_actions=[{"type": "forward",
                                           "target_group_arn": target_group.arn}],
-                        opts=child)
+                        opts=self._child())
 
         self.port = port
         self.announce_addresses = pulumi.Output.all(
@@ -97,6 +96,3 @@ class PeerLoadBalancer(pulumi.ComponentResource):
         self.target_group_arn = target_group.arn
         self.target_group_arn_suffix = target_group.arn_suffix
         self.security_group_id = security_group.id
-        self.register_outputs({"announce_addresses": self.announce_addresses,
-                               "dns_name": self.dns_name,
-                               "target_group_arn_suffix": self.target_group_arn_suffix})

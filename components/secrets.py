@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam import policy_document
+from components.kit import TierComponent
 from components.secret_value import SecretValue
 
 # Secrets Manager and KMS both accept 7 to 30 days; 0 would mean "delete at once".
@@ -59,11 +60,13 @@ def data_key_policy(account_id: str, partition: str, autoscaling_role_arn: str) 
          "Resource": "*", "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}})
 
 
-class Secrets(pulumi.ComponentResource):
+class Secrets(TierComponent):
     """A rotating customer-managed key for the node's data, and the secrets the host reads.
 
     Secret values come from stack config secrets and stay secret in Pulumi's state.
     """
+
+    TYPE = "chainlink:index:Secrets"
 
     key_arn: pulumi.Output[str]
     key_id: pulumi.Output[str]
@@ -72,11 +75,7 @@ class Secrets(pulumi.ComponentResource):
     keystore_password_secret_arn: pulumi.Output[str]
     rpc_secret_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: SecretsArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("chainlink:index:Secrets", name, None, opts)
-        self._name = name
-        self._args = args
+    def _build(self, name: str, args: SecretsArgs) -> None:
         context = args.context
         # The node hosts' Auto Scaling group launches through this role (its
         # service_linked_role_arn), so only this stack's group can use the data key; and it
@@ -85,7 +84,7 @@ class Secrets(pulumi.ComponentResource):
             f"{name}-autoscaling-role", aws_service_name=AUTOSCALING_SERVICE,
             custom_suffix=f"{name}-{pulumi.get_stack()}",
             description="Launches the chainlink node hosts with volumes on the data key",
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=self._child())
         self.autoscaling_service_role_arn = autoscaling_role.arn
         self.key = aws.kms.Key(
             f"{name}-data-key",
@@ -95,9 +94,9 @@ class Secrets(pulumi.ComponentResource):
             policy=pulumi.Output.all(context.account_id, context.partition,
                                      autoscaling_role.arn).apply(
                 lambda values: data_key_policy(*values)),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect))
+            opts=self._child(stateful=True))
         aws.kms.Alias(f"{name}-data-key-alias", name_prefix="alias/chainlink-data-",
-                      target_key_id=self.key.key_id, opts=pulumi.ResourceOptions(parent=self))
+                      target_key_id=self.key.key_id, opts=self._child())
         self.key_arn = self.key.arn
         self.key_id = self.key.key_id
 
@@ -113,14 +112,6 @@ class Secrets(pulumi.ComponentResource):
             "rpc-urls", "RPC endpoints of the chain clients (URLs may embed API keys).",
             dict(args.rpc_urls))
 
-        self.register_outputs({
-            "key_arn": self.key_arn,
-            "autoscaling_service_role_arn": self.autoscaling_service_role_arn,
-            "api_credentials_secret_arn": self.api_credentials_secret_arn,
-            "keystore_password_secret_arn": self.keystore_password_secret_arn,
-            "rpc_secret_arn": self.rpc_secret_arn,
-        })
-
     @property
     def node_secret_arns(self) -> list[pulumi.Output[str]]:
         return [self.api_credentials_secret_arn, self.keystore_password_secret_arn,
@@ -134,11 +125,11 @@ class Secrets(pulumi.ComponentResource):
             description=description,
             kms_key_id=self.key.arn,
             recovery_window_in_days=self._args.recovery_window_days,
-            opts=pulumi.ResourceOptions(parent=self, protect=self._args.protect))
+            opts=self._child(stateful=True))
         aws.secretsmanager.SecretVersion(
             f"{self._name}-{purpose}-value",
             secret_id=secret.id,
             secret_string=pulumi.Output.secret(json.dumps(value)),
-            opts=pulumi.ResourceOptions(parent=self,
-                                        protect=self._args.protect and protect_value))
+            # Only a value asked for (the keystore password), and only when the tier protects.
+            opts=self._child(protect=bool(self._protects_state) and protect_value))
         return secret.arn

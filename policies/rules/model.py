@@ -34,14 +34,15 @@ StackCheck = Callable[[Sequence[Resource], Mapping[str, Any]], Iterable[tuple[st
 @dataclass(frozen=True, kw_only=True)
 class Rule:
     name: str
-    category: str
     description: str
+    # Left empty, the rule's family folder gives it (policies/rules/__init__.py).
+    category: str = ""
     remediation: str
     enforcement: str = "mandatory"
     config_schema: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.category not in CATEGORIES:
+        if self.category and self.category not in CATEGORIES:
             raise ValueError(f"rule {self.name}: unknown category {self.category!r}")
         if self.enforcement not in ENFORCEMENT_LEVELS:
             raise ValueError(f"rule {self.name}: unknown enforcement level {self.enforcement!r}")

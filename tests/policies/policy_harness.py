@@ -7,6 +7,8 @@ import gzip
 from pathlib import Path
 from typing import Any, Iterable
 
+import pytest
+
 from policies.engine import evaluate, load_policy_config, parse_policy_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,3 +66,27 @@ def violations(resources: list[dict], config=PROD_CONFIG, policy: str | None = N
 
 def messages(resources: list[dict], policy: str, config=PROD_CONFIG) -> list[str]:
     return [v["message"] for v in violations(resources, config, policy)]
+
+
+
+CMK_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def customer_key_test(rule: str, resource_type: str, field: str, aws_alias: str):
+    """The test of a "must name a customer-managed key in `field`" rule (common/kms.py):
+    a customer key and an unknown (preview) key are clean, no key and the service's
+    AWS-managed alias are the two findings. Bind it to a `test_` name in the rule's file."""
+    cases = {
+        "customer": ({field: CMK_ARN}, []),
+        "unknown": ({field: UNKNOWN}, []),
+        "missing": ({"name": "r"}, [f"no `{field}`: the data is not encrypted with a key you control"]),
+        "aws-managed": ({field: aws_alias},
+                        [f"`{field}` is the AWS-managed key {aws_alias!r}, not a customer-managed key"]),
+    }
+
+    @pytest.mark.parametrize("case", list(cases))
+    def test(case: str) -> None:
+        inputs, expected = cases[case]
+        assert messages([resource(resource_type, inputs)], rule) == expected
+
+    return test

@@ -88,6 +88,21 @@ def test_a_misfiled_rule_is_refused(tmp_path, monkeypatch):
         rules._discover()
 
 
+
+def test_a_rule_takes_its_category_from_its_folder(tmp_path, monkeypatch):
+    import policies.rules as rules
+    from policies.rules.model import ResourceRule as Model
+    folder = tmp_path / "missing_backups"
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    (folder / "unspelt.py").write_text("")
+    module = type("M", (), {"RULE": Model(name="aws-x-enable-y", description="d", remediation="r",
+                                          resource_types=frozenset(), check=lambda r, c: [])})
+    monkeypatch.setattr(rules.importlib, "import_module", lambda *_: module)
+    monkeypatch.setattr(rules, "__file__", str(tmp_path / "__init__.py"))
+    assert [rule.category for rule in rules._discover()] == ["missing-backups"]
+    assert module.RULE.category == "missing-backups"  # importers of the module see it too
+
 def test_each_family_has_rules():
     assert {rule.category for rule in ALL_RULES} == set(CATEGORIES)
 

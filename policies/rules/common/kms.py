@@ -38,7 +38,6 @@ def missing_key_finding(value: object, field: str) -> str | None:
 
 def key_required_rule(
     *, name: str, description: str, remediation: str, resource_type: str, field: str,
-    category: str = "unencrypted-secrets",
 ) -> ResourceRule:
     """A rule that one resource type names a KMS key in `field`."""
 
@@ -49,7 +48,6 @@ def key_required_rule(
 
     return ResourceRule(
         name=name,
-        category=category,
         description=description,
         remediation=remediation,
         resource_types=frozenset({resource_type}),

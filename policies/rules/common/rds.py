@@ -26,7 +26,7 @@ def kind(resource: Resource) -> str:
 
 
 def setting_rule(
-    *, name: str, category: str, description: str, remediation: str, field: str, required: bool, consequence: str
+    *, name: str, description: str, remediation: str, field: str, required: bool, consequence: str
 ) -> ResourceRule:
     """A rule that a database (not a replica: it follows its source) sets boolean `field` to `required`.
 
@@ -41,7 +41,6 @@ def setting_rule(
 
     return ResourceRule(
         name=name,
-        category=category,
         description=description,
         remediation=remediation,
         resource_types=INSTANCES_AND_CLUSTERS,

@@ -19,7 +19,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-dynamodb-table-enable-point-in-time-recovery",
-    category="missing-backups",
     description="DynamoDB tables, and each replica of a global table, must have point-in-time recovery enabled.",
     remediation="Set `pointInTimeRecovery: {enabled: true}` on the table.",
     resource_types=frozenset({"aws:dynamodb/table:Table"}),

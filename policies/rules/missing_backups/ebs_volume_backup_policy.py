@@ -171,7 +171,6 @@ def _kinds_in_arn_pattern(arn: str) -> frozenset[str]:
 
 RULE = StackRule(
     name="aws-ebs-volume-missing-backup-policy",
-    category="missing-backups",
     description=(
         "EBS volumes (aws.ebs.Volume and launch-template EBS mappings) must be selected by their tags by an "
         "enabled Data Lifecycle Manager policy or an AWS Backup selection in the same stack."

@@ -16,7 +16,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-efs-backup-policy-enable-backups",
-    category="missing-backups",
     description="An EFS backup policy must keep automatic backups ENABLED (CKV2_AWS_18).",
     remediation="Set `backupPolicy: {status: ENABLED}` on the `aws.efs.BackupPolicy`.",
     resource_types=frozenset({"aws:efs/backupPolicy:BackupPolicy"}),

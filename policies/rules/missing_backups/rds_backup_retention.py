@@ -24,7 +24,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-rds-database-configure-backup-retention",
-    category="missing-backups",
     description="RDS instances and clusters must retain automated backups for at least `minimumRetentionDays` days.",
     remediation="Set `backupRetentionPeriod` to at least the configured minimum (1-35 days; 7 in prod).",
     resource_types=rds.INSTANCES_AND_CLUSTERS,

@@ -4,7 +4,6 @@ from ..common import rds
 
 RULE = rds.setting_rule(
     name="aws-rds-database-enable-deletion-protection",
-    category="missing-backups",
     description="RDS instances and clusters must have deletion protection enabled.",
     remediation="Set `deletionProtection: true`; turn it off in a separate, reviewed change before a planned deletion.",
     field="deletionProtection",

@@ -4,7 +4,6 @@ from ..common import rds
 
 RULE = rds.setting_rule(
     name="aws-rds-database-disallow-skip-final-snapshot",
-    category="missing-backups",
     description="RDS instances and clusters must not skip the final snapshot on deletion.",
     remediation="Set `skipFinalSnapshot: false` (or leave it unset) and give a `finalSnapshotIdentifier`.",
     field="skipFinalSnapshot",

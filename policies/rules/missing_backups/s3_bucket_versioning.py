@@ -79,7 +79,6 @@ def _references(bucket: Resource) -> set[str]:
 
 RULE = StackRule(
     name="aws-s3-bucket-enable-versioning",
-    category="missing-backups",
     description=(
         "S3 buckets must have versioning enabled, by an `aws.s3.BucketVersioning` (or its V2 alias) "
         "with status Enabled, or the legacy inline `versioning`."

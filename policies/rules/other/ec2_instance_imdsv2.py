@@ -19,7 +19,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-ec2-instance-configure-imdsv2",
-    category="other",
     enforcement="advisory",
     description="EC2 instances, launch templates and launch configurations must require IMDSv2 (`httpTokens: required`).",
     remediation="Set `metadataOptions: {httpTokens: \"required\", httpPutResponseHopLimit: 1 (2 for containers on bridge networks)}`.",

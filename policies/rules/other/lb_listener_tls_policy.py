@@ -24,7 +24,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-lb-listener-configure-current-tls-policy",
-    category="other",
     enforcement="advisory",
     description="HTTPS/TLS load balancer listeners must use a TLS policy that allows only TLS 1.2 and 1.3.",
     remediation="Set `sslPolicy` to ELBSecurityPolicy-TLS13-1-2-2021-06 (or a newer TLS13 policy).",

@@ -16,7 +16,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-rds-database-disallow-public-access",
-    category="other",
     enforcement="advisory",
     description="RDS instances and Aurora cluster instances must not be publicly accessible.",
     remediation="Set `publiclyAccessible: false` and reach the database through the VPC (private subnets, security groups).",

@@ -64,7 +64,6 @@ def _is_world_open(rule: Mapping) -> bool:
 
 RULE = ResourceRule(
     name="aws-ec2-security-group-disallow-public-admin-ports",
-    category="other",
     enforcement="advisory",
     description="Security groups must not open administrative ports (SSH 22, RDP 3389 by default) to 0.0.0.0/0 or ::/0.",
     remediation="Restrict the source to your own CIDR (`remoteAccessCidr`) or use SSM Session Manager instead of SSH.",

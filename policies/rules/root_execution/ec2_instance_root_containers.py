@@ -50,7 +50,6 @@ def _user_option(run: ContainerRun) -> str:
 
 RULE = ResourceRule(
     name="aws-ec2-instance-disallow-root-containers",
-    category="root-execution",
     description=(
         "Containers started from EC2 user data (instances, launch templates, launch configurations) "
         "must run as an explicit non-root user, without --privileged, and not from a root image tag."

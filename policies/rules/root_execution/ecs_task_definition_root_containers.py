@@ -27,7 +27,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-ecs-task-definition-disallow-root-containers",
-    category="root-execution",
     description="Every container in an ECS task definition must set a non-root `user` and must not be `privileged`.",
     remediation=(
         "Set `user` to a non-root UID:GID in each container definition (14933:14933 for the Chainlink image), "

@@ -36,7 +36,6 @@ def _copy_findings(label: str, props: Mapping, key_field: str) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-ebs-snapshot-copy-enable-encryption",
-    category="unencrypted-secrets",
     description=(
         "EBS snapshot copies (`aws.ebs.SnapshotCopy`, DLM `crossRegionCopyRules`) must be `encrypted` "
         "and a key they name must be customer-managed."

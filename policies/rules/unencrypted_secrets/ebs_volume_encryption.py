@@ -30,7 +30,6 @@ def _is_unencrypted(settings: Mapping) -> bool:
 
 RULE = ResourceRule(
     name="aws-ebs-volume-enable-encryption",
-    category="unencrypted-secrets",
     description=(
         "EBS volumes must be encrypted: `aws.ebs.Volume`, launch-template block devices (`encrypted: \"true\"`) "
         "and the root and EBS block devices that instances and launch configurations declare."

@@ -23,7 +23,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-ec2-instance-disallow-plaintext-secrets",
-    category="unencrypted-secrets",
     description=(
         "EC2 user data (instances, launch templates, launch configurations) must not contain plaintext secrets: "
         "password/secret/token assignments with literal values, AWS access keys, private keys, passwords in URLs."

@@ -27,7 +27,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-ecs-task-definition-disallow-plaintext-secrets",
-    category="unencrypted-secrets",
     description="ECS container `environment` entries must not hold plaintext secrets (ARNs and other references are fine).",
     remediation="Move the value to Secrets Manager or SSM SecureString and reference it from the container's `secrets` with `valueFrom`.",
     resource_types=frozenset({TASK_DEFINITION}),

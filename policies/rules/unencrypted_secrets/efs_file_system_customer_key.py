@@ -22,7 +22,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-efs-file-system-configure-customer-managed-key",
-    category="unencrypted-secrets",
     description="EFS file systems must set `encrypted: true` with a customer-managed `kmsKeyId` (not aws/elasticfilesystem).",
     remediation="Set `encrypted: true` and `kmsKeyId` to a customer-managed KMS key; encryption cannot be added later.",
     resource_types=frozenset({"aws:efs/fileSystem:FileSystem"}),

@@ -30,7 +30,6 @@ def _can_rotate(props: Mapping) -> bool:
 
 RULE = ResourceRule(
     name="aws-kms-key-enable-rotation",
-    category="unencrypted-secrets",
     description="Symmetric encryption KMS keys must have automatic key rotation enabled.",
     remediation="Set `enableKeyRotation: true` (optionally `rotationPeriodInDays`). HMAC and asymmetric keys are exempt.",
     resource_types=frozenset({"aws:kms/key:Key"}),

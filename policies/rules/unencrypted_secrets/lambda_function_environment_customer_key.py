@@ -20,7 +20,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-lambda-function-configure-customer-managed-key",
-    category="unencrypted-secrets",
     description="Lambda functions with environment variables must encrypt them with a customer-managed `kmsKeyArn` (CKV_AWS_173).",
     remediation="Set `kmsKeyArn` to a customer-managed KMS key the function's role may decrypt with.",
     resource_types=frozenset({"aws:lambda/function:Function"}),

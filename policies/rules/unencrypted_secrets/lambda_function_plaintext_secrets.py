@@ -24,7 +24,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-lambda-function-disallow-plaintext-secrets",
-    category="unencrypted-secrets",
     description="Lambda `environment.variables` must not hold plaintext secrets (CKV_AWS_45); ARNs and names are fine.",
     remediation="Keep the secret in Secrets Manager or SSM SecureString, pass its ARN, and read it in the function.",
     resource_types=frozenset({LAMBDA_FUNCTION}),

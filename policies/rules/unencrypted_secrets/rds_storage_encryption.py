@@ -4,7 +4,6 @@ from ..common import rds
 
 RULE = rds.setting_rule(
     name="aws-rds-database-enable-storage-encryption",
-    category="unencrypted-secrets",
     description="RDS instances and Aurora/RDS clusters must set `storageEncrypted: true` (read replicas inherit it).",
     remediation="Set `storageEncrypted: true` and `kmsKeyId` to a customer-managed key; an existing database needs a snapshot restore.",
     field="storageEncrypted",

@@ -32,7 +32,6 @@ def check(resource: Resource, config: Mapping) -> Iterator[str]:
 
 RULE = ResourceRule(
     name="aws-secretsmanager-secret-rotation-configure-schedule",
-    category="unencrypted-secrets",
     description="Secrets Manager rotations rotate at least every `maximumDays` days (CKV_AWS_304: 90).",
     remediation="Set `rotationRules.automaticallyAfterDays` (or a `rate(N days)`/cron schedule) within the maximum.",
     resource_types=frozenset({"aws:secretsmanager/secretRotation:SecretRotation"}),

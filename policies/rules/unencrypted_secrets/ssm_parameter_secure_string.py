@@ -39,7 +39,6 @@ def _holds_secret(name: str, description: str, names: SecretNames) -> bool:
 
 RULE = ResourceRule(
     name="aws-ssm-parameter-configure-secure-string",
-    category="unencrypted-secrets",
     description=(
         "SSM parameters whose name or description says they hold a secret (password, secret, token, key ...), "
         "or whose value is recognisably one (a token, key or password), must be SecureString."
