@@ -427,3 +427,40 @@ def test_a_health_timeout_that_is_not_a_duration_is_an_argument_error(project, v
     assert "--health-timeout" in last
     assert f"expected a number of seconds above 0 and at most 300, got {value!r}" in last
     assert prod.read_bytes() == original
+
+
+def test_two_projects_linking_one_stack_file_share_its_lock(project, tmp_path_factory):
+    """Project A's promotion holds the shared file's temporary file (paused at the
+    rename); project B's promotion into the same file waits for it instead of removing
+    that temporary file as stale and racing it."""
+    shared = tmp_path_factory.mktemp("shared")
+    prod = project / "Pulumi.prod.yaml"
+    prod.rename(shared / "Pulumi.prod.yaml")
+    prod.symlink_to(shared / "Pulumi.prod.yaml")
+    other = tmp_path_factory.mktemp("other")
+    for name in ("Pulumi.yaml", "Pulumi.staging.yaml"):
+        shutil.copy2(project / name, other / name)
+    (other / "Pulumi.prod.yaml").symlink_to(shared / "Pulumi.prod.yaml")
+
+    first = _paused_promotion(project)
+    (temporary,) = leftovers(shared)
+    second = subprocess.Popen(
+        [sys.executable, "-m", "ops", "promote", "--from", "staging", "--to", "prod",
+         "--project-dir", str(other)],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first_line = second.stdout.readline()
+        assert leftovers(shared) == [temporary]
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=60)
+    out, err = second.communicate(timeout=120)
+
+    assert first_line == ("waiting for another promotion into this stack to finish "
+                          "(.Pulumi.prod.yaml.lock)\n"), first_line + out
+    assert first.returncode == 143
+    assert (second.returncode, err) == (0, ""), err
+    assert "removed" not in out and "updated Pulumi.prod.yaml" in out
+    assert leftovers(shared) == leftovers(project) == leftovers(other) == []
+    assert version_line("2.31.0") in (shared / "Pulumi.prod.yaml").read_text()
+    assert prod.is_symlink() and (other / "Pulumi.prod.yaml").is_symlink()

@@ -18,8 +18,8 @@ the new file over it, and re-reads the target right before the rename: when anyt
 changed it meanwhile, the promotion is judged again against what the file holds now (a
 downgrade is then refused, exit 1). The file keeps its bytes except the promoted value
 (line endings, a missing final newline, a BOM); a symbolic link stays a link and the file
-it points to is edited. Temporary files are removed on SIGINT/SIGTERM, and ones left by a
-killed promotion are removed by the next one.
+it points to is edited (the lock beside that file is held too). Temporary files are
+removed on SIGINT/SIGTERM, and ones left by a killed promotion are removed by the next one.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import io
 import math
 import os
 import stat
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,8 @@ from stack_config import namespaced
 from ops.commands.health import positive_seconds
 from ops.lib import node_health
 from ops.lib.errors import EXIT_FAILED, EXIT_OK, OpsError
-from ops.lib.report import remove_stale_temporaries, write_lock, write_text_atomically
+from ops.lib.report import (lock_path, remove_stale_temporaries, resolved_target, write_lock,
+                            write_text_atomically)
 from ops.lib.stackfile import (PROJECT_ROOT, StackFile, read_bounded_text, read_stack_file,
                                 require_stack_name, stack_file_path)
 from ops.lib.versions import VersionPin
@@ -328,6 +330,25 @@ def _say_removed(paths: list[Path]) -> None:
         print(f"removed {path.name}, left by an interrupted promotion")
 
 
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path.parent)) / path.name
+
+
+@contextmanager
+def _promotion_locks(path: Path):
+    """The lock beside `path`, and when `path` is a link, the lock beside the file it points
+    to as well: two projects linking one shared stack file then exclude each other too (and
+    neither removes the other's live temporary file). Always in this order, and a resolved
+    file is never a link itself, so two promotions cannot each hold the lock the other
+    waits for."""
+    with ExitStack() as locks:
+        locks.enter_context(write_lock(path, waiting=_say_waiting))
+        shared = resolved_target(path)
+        if _real(lock_path(shared)) != _real(lock_path(path)):
+            locks.enter_context(write_lock(shared, waiting=_say_waiting))
+        yield
+
+
 def promote(source_stack: str, target_stack: str, project_dir: Path, *, dry_run: bool = False,
             allow_digest: bool = False, health_url: str | None = None,
             health_timeout: float = DEFAULT_HEALTH_TIMEOUT) -> int:
@@ -354,7 +375,7 @@ def promote(source_stack: str, target_stack: str, project_dir: Path, *, dry_run:
     _require_regular_file(path)
     if not path.exists():
         read_stack_file(target_stack, project_dir)  # the one-line "no stack file" error
-    with write_lock(path, waiting=_say_waiting):
+    with _promotion_locks(path):
         _say_removed(remove_stale_temporaries(path))
         plan = plan_promotion(source, target_stack, project_dir, allow_digest)
         if not plan.changes:
