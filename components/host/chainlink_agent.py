@@ -190,7 +190,9 @@ def positive_duration(value: str) -> Optional[str]:
 PORT = within(1, 65535)
 # uid_t and gid_t are 32 bits; 4294967295 is (uid_t) -1, which chown reads as "unchanged".
 ID = within(0, 4294967294)
-# The shape of an AWS region (the stack config checks the same one).
+# The shape of an AWS region: the stack config already checked the region against
+# botocore's partition data (stack_config.parsers.known_regions); the host only refuses a
+# settings file that cannot be one.
 REGION = shaped(r"[a-z]{2}(-[a-z]+)+-[0-9]", "an AWS region such as us-east-1")
 
 
