@@ -53,9 +53,10 @@ class OneLineParser(argparse.ArgumentParser):
         would report the missing required option it hides instead."""
         known = [flag for action in self._actions for flag in action.option_strings
                  if flag.startswith("--")]
+        has_commands = self._command_parser() is not None
         for given in getattr(self, "_given", []):
             flag = given.split("=", 1)[0]
-            if given == "--" or (self._command_parser() and not given.startswith("-")):
+            if given == "--" or (has_commands and not given.startswith("-")):
                 return None  # what follows belongs to the command (or is not an option)
             if flag.startswith("--") and not any(option.startswith(flag) for option in known):
                 close = difflib.get_close_matches(flag, known, n=1)
