@@ -103,7 +103,7 @@ node_logs = NodeLogs(NAME, NodeLogsArgs(
     protect=profile.protect_data))
 
 load_balancer = NodeLoadBalancer(NAME + "-web", NodeLoadBalancerArgs(
-    network=network,
+    placement=network.placement,
     remote_access_cidr=config.remote_access_cidr,
     certificate_arn=config.certificate_arn,
     deletion_protection=profile.deletion_protection))
@@ -111,7 +111,7 @@ load_balancer = NodeLoadBalancer(NAME + "-web", NodeLoadBalancerArgs(
 peer_load_balancer = None
 if config.p2p_enabled:
     peer_load_balancer = PeerLoadBalancer(NAME + "-p2p", PeerLoadBalancerArgs(
-        network=network,
+        placement=network.placement,
         port=config.p2p_port,
         deletion_protection=profile.deletion_protection,
         protect=profile.protect_data))
@@ -120,12 +120,12 @@ if config.p2p_enabled:
 metrics_namespace = node_metrics_namespace(config.stack)
 node = ChainlinkNode(NAME + "-node", ChainlinkNodeArgs(
     context=context,
-    network=network,
-    secrets=secrets,
-    database=database,
-    logs=node_logs,
-    load_balancer=load_balancer,
-    peer_load_balancer=peer_load_balancer,
+    placement=network.placement,
+    secrets=secrets.node_access,
+    database=database.connection,
+    logs=node_logs.host_log_groups,
+    load_balancer=load_balancer.target,
+    peer_load_balancer=peer_load_balancer.target if peer_load_balancer else None,
     chainlink_version=config.chainlink_version,
     chains=config.chains,
     instance_type=config.node_instance_type,

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.interfaces import DatabaseConnection
 from components.kit import TierComponent
 from components.tags import STACK_TAG_KEY
 
@@ -147,6 +148,14 @@ class Database(TierComponent):
         self.port = args.port
         self.database_name = DATABASE_NAME
         self.log_group_name = log_group.name
+
+    @property
+    def connection(self) -> DatabaseConnection:
+        """What a client of the database (the node tier) needs of this one."""
+        return DatabaseConnection(
+            endpoint=self.endpoint, port=self.port, database_name=self.database_name,
+            credentials_secret_arn=self.credentials_secret_arn,
+            security_group_id=self.security_group_id)
 
     def _final_snapshot_identifier(self, identifier: str) -> pulumi.Output[str]:
         """Unique per life of the cluster: a snapshot keeps its name after the cluster is

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.kit import TierComponent
-from components.network import Network
+from components.interfaces import LoadBalancerTarget, VpcPlacement
 
 NODE_HTTP_PORT = 6688
 # TLS 1.3 and 1.2 with forward-secret ciphers only, and post-quantum key exchange: the
@@ -24,7 +24,7 @@ DEREGISTRATION_DELAY_SECONDS = 30
 
 @dataclass
 class NodeLoadBalancerArgs:
-    network: Network
+    placement: VpcPlacement
     remote_access_cidr: str
     # An ACM certificate makes the load balancer internet-facing with HTTPS; without
     # one it is internal (reach it through a VPN or SSM port forwarding).
@@ -52,20 +52,21 @@ class NodeLoadBalancer(TierComponent):
 
     def _build(self, name: str, args: NodeLoadBalancerArgs) -> None:
         self.https = bool(args.certificate_arn)
-        network = args.network
+        placement = args.placement
 
         security_group = self._security_group(args)
         load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
             internal=not self.https,
-            subnets=network.public_subnet_ids if self.https else network.private_subnet_ids,
+            subnets=(placement.public_subnet_ids if self.https
+                     else placement.private_subnet_ids),
             security_groups=[security_group.id],
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.deletion_protection,
             tags={"Name": f"{name}-alb"},
-            opts=self._child(depends_on=network.internet_access if self.https else None))
-        target_group = self._target_group(network)
+            opts=self._child(depends_on=list(placement.internet_access) if self.https else None))
+        target_group = self._target_group(placement)
         if self.https:
             self._https_listeners(load_balancer, target_group, args.certificate_arn)
         else:
@@ -80,10 +81,16 @@ class NodeLoadBalancer(TierComponent):
         self.target_group_arn = target_group.arn
         self.target_group_arn_suffix = target_group.arn_suffix
 
+    @property
+    def target(self) -> LoadBalancerTarget:
+        """What the node tier needs to join this load balancer."""
+        return LoadBalancerTarget(target_group_arn=self.target_group_arn,
+                                  security_group_id=self.security_group_id, https=self.https)
+
     def _security_group(self, args: NodeLoadBalancerArgs) -> aws.ec2.SecurityGroup:
         ports = (443, 80) if self.https else (80,)
         return aws.ec2.SecurityGroup(
-            f"{self._name}-sg", vpc_id=args.network.vpc_id,
+            f"{self._name}-sg", vpc_id=args.placement.vpc_id,
             description="Operator UI and API from remoteAccessCidr only",
             ingress=[{"protocol": "tcp", "from_port": port, "to_port": port,
                       "cidr_blocks": [args.remote_access_cidr],
@@ -91,15 +98,15 @@ class NodeLoadBalancer(TierComponent):
             # The node group's own security group lets this one in; the VPC range here
             # avoids a cycle between the two groups.
             egress=[{"protocol": "tcp", "from_port": NODE_HTTP_PORT,
-                     "to_port": NODE_HTTP_PORT, "cidr_blocks": [args.network.vpc_cidr],
+                     "to_port": NODE_HTTP_PORT, "cidr_blocks": [args.placement.vpc_cidr],
                      "description": "the node hosts web server"}],
             tags={"Name": f"{self._name}-alb"}, opts=self._child())
 
-    def _target_group(self, network: Network) -> aws.lb.TargetGroup:
+    def _target_group(self, placement: VpcPlacement) -> aws.lb.TargetGroup:
         return aws.lb.TargetGroup(
             f"{self._name}-tg",
             port=NODE_HTTP_PORT, protocol="HTTP", target_type="instance",
-            vpc_id=network.vpc_id,
+            vpc_id=placement.vpc_id,
             deregistration_delay=DEREGISTRATION_DELAY_SECONDS,
             health_check={"enabled": True, "protocol": "HTTP", "port": "traffic-port",
                            "path": READINESS_PATH, "matcher": "200",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.interfaces import HostLogGroups
 from components.kit import TierComponent
 
 
@@ -42,6 +43,13 @@ class NodeLogs(TierComponent):
         self.bootstrap_log_group_name = bootstrap.name
         self.bootstrap_log_group_arn = bootstrap.arn
         self.metrics_log_group_name, self.metrics_log_group_arn = metrics.name, metrics.arn
+
+    @property
+    def host_log_groups(self) -> HostLogGroups:
+        """The groups the node tier's hosts write to (metrics go by the agent's config)."""
+        return HostLogGroups(node_log_group_name=self.node_log_group_name,
+                             node_log_group_arn=self.node_log_group_arn,
+                             bootstrap_log_group_arn=self.bootstrap_log_group_arn)
 
     def _log_group(self, name: str, args: NodeLogsArgs) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam import policy_document
+from components.interfaces import VpcPlacement
 from components.kit import TierComponent
 
 # The AWS APIs the node hosts call: SSM (Session Manager and parameters), Secrets
@@ -117,6 +118,14 @@ class Network(TierComponent):
         self._gateway_endpoint("s3", args.context)
         if args.interface_endpoints:
             self._interface_endpoints(args.context)
+
+    @property
+    def placement(self) -> VpcPlacement:
+        """Where the tiers that live in this VPC go (the load balancers, for example)."""
+        return VpcPlacement(vpc_id=self.vpc_id, vpc_cidr=self.vpc_cidr,
+                            public_subnet_ids=self.public_subnet_ids,
+                            private_subnet_ids=self.private_subnet_ids,
+                            internet_access=self.internet_access)
 
     def _zones_offering(self, instance_types: list[str], count: int) -> pulumi.Output[list[str]]:
         """The first `count` zone names whose zone ids offer every instance type.

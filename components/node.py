@@ -16,18 +16,14 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext, amazon_linux_ami
 from components.chains import ChainSpec, agent_chains
-from components.database import Database
 from components.host.user_data import (AGENT_SOURCE, HostBootstrap, HostTimings, agent_sha256,
                                        image_reference, user_data)
 from components.iam import policy_document, service_trust_policy, tls_only_bucket_policy
+from components.interfaces import (DatabaseConnection, HostLogGroups, LoadBalancerTarget,
+                                   NodeSecretAccess, PeerTarget, VpcPlacement)
 from components.kit import TierComponent
 from components.load_balancer import (HEALTH_CHECK_INTERVAL_SECONDS, HEALTHY_THRESHOLD,
-                                      NODE_HTTP_PORT, READINESS_PATH, UNHEALTHY_THRESHOLD,
-                                      NodeLoadBalancer)
-from components.logs import NodeLogs
-from components.network import Network
-from components.p2p import PeerLoadBalancer
-from components.secrets import Secrets
+                                      NODE_HTTP_PORT, READINESS_PATH, UNHEALTHY_THRESHOLD)
 from components.tags import (BACKUP_TAG_KEY, BACKUP_TAG_VALUE, DEVOPS_GURU_TAG_KEY, NODE_ROLE,
                              ROLE_TAG_KEY, STACK_TAG_KEY)
 from components.host.chainlink_agent import AgentSettings, SecretArns
@@ -52,11 +48,12 @@ GROUP_METRICS = ["GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendin
 @dataclass
 class ChainlinkNodeArgs:
     context: AwsContext
-    network: Network
-    secrets: Secrets
-    database: Database
-    logs: NodeLogs
-    load_balancer: NodeLoadBalancer
+    # The hosts go to the private subnets; the rest are what the sibling tiers hand over.
+    placement: VpcPlacement
+    secrets: NodeSecretAccess
+    database: DatabaseConnection
+    logs: HostLogGroups
+    load_balancer: LoadBalancerTarget
     chainlink_version: str
     chains: tuple[ChainSpec, ...]
     instance_type: str
@@ -65,7 +62,7 @@ class ChainlinkNodeArgs:
     # namespace it publishes host metrics in: the only one the host may write to.
     cloudwatch_agent_config: pulumi.Input[str]
     metrics_namespace: str
-    peer_load_balancer: PeerLoadBalancer | None = None
+    peer_load_balancer: PeerTarget | None = None
     # Prometheus scrape config the CloudWatch agent config may point at (prometheus.yaml).
     prometheus_config: pulumi.Input[str] | None = None
     # Further log groups the CloudWatch agent config writes to (for example EMF metrics).
@@ -124,7 +121,7 @@ class ChainlinkNode(TierComponent):
                             "security_groups": [args.peer_load_balancer.security_group_id],
                             "description": "OCR peers through the P2P load balancer"})
         return aws.ec2.SecurityGroup(
-            f"{self._name}-sg", vpc_id=args.network.vpc_id,
+            f"{self._name}-sg", vpc_id=args.placement.vpc_id,
             description="Chainlink node hosts: only the load balancers may connect",
             ingress=ingress,
             # RPC endpoints and OCR peers are anywhere on the internet, on any port.
@@ -248,7 +245,7 @@ class ChainlinkNode(TierComponent):
             f"{self._name}-asg",
             min_size=HOST_COUNT, max_size=HOST_COUNT, desired_capacity=HOST_COUNT,
             # Spread over the private subnets: two hosts land in two different zones.
-            vpc_zone_identifiers=args.network.private_subnet_ids,
+            vpc_zone_identifiers=args.placement.private_subnet_ids,
             health_check_type="EC2",
             health_check_grace_period=BOOT_GRACE_SECONDS,
             default_instance_warmup=BOOT_GRACE_SECONDS,
@@ -306,7 +303,7 @@ def host_access_policy(args: ChainlinkNodeArgs, agent_object_arn: pulumi.Output[
     them with the data key only through those services, write its logs."""
     logs = args.logs
     return pulumi.Output.all(
-        secrets=pulumi.Output.all(*args.secrets.node_secret_arns,
+        secrets=pulumi.Output.all(*args.secrets.secret_arns,
                                   args.database.credentials_secret_arn),
         logs=pulumi.Output.all(logs.node_log_group_arn, logs.bootstrap_log_group_arn,
                                *args.extra_log_group_arns),

@@ -17,12 +17,12 @@ import pulumi_aws as aws
 from components.kit import TierComponent
 from components.load_balancer import (DEREGISTRATION_DELAY_SECONDS, HEALTH_CHECK_INTERVAL_SECONDS,
                                       HEALTHY_THRESHOLD, UNHEALTHY_THRESHOLD)
-from components.network import Network
+from components.interfaces import PeerTarget, VpcPlacement
 
 
 @dataclass
 class PeerLoadBalancerArgs:
-    network: Network
+    placement: VpcPlacement
     port: int
     deletion_protection: bool = False
     # Keep the Elastic IPs (peers know the node by them) even if the stack is torn down.
@@ -43,35 +43,36 @@ class PeerLoadBalancer(TierComponent):
     port: int
 
     def _build(self, name: str, args: PeerLoadBalancerArgs) -> None:
-        network, port = args.network, args.port
+        placement, port = args.placement, args.port
+        internet_access = list(placement.internet_access)
 
         addresses = [aws.ec2.Eip(f"{name}-eip-{index + 1}", domain="vpc",
                                  tags={"Name": f"{name}-{index + 1}"},
                                  opts=self._child(stateful=True,
-                                                  depends_on=network.internet_access))
-                     for index in range(len(network.public_subnet_ids))]
+                                                  depends_on=internet_access))
+                     for index in range(len(placement.public_subnet_ids))]
         security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg", vpc_id=network.vpc_id,
+            f"{name}-sg", vpc_id=placement.vpc_id,
             description="OCR peers anywhere reach the node P2P port",
             # Peers run on the internet and authenticate each other by key.
             ingress=[{"protocol": "tcp", "from_port": port, "to_port": port,
                       "cidr_blocks": ["0.0.0.0/0"], "description": "OCR peers"}],
             egress=[{"protocol": "tcp", "from_port": port, "to_port": port,
-                     "cidr_blocks": [network.vpc_cidr], "description": "the node hosts"}],
+                     "cidr_blocks": [placement.vpc_cidr], "description": "the node hosts"}],
             tags={"Name": name}, opts=self._child())
         load_balancer = aws.lb.LoadBalancer(
             f"{name}-nlb", load_balancer_type="network", internal=False,
             subnet_mappings=[{"subnet_id": subnet, "allocation_id": address.id}
-                             for subnet, address in zip(network.public_subnet_ids, addresses)],
+                             for subnet, address in zip(placement.public_subnet_ids, addresses)],
             security_groups=[security_group.id],
             # Any address must reach the lease holder, whichever AZ it is in.
             enable_cross_zone_load_balancing=True,
             enable_deletion_protection=args.deletion_protection,
             tags={"Name": f"{name}-nlb"},
-            opts=self._child(depends_on=network.internet_access))
+            opts=self._child(depends_on=internet_access))
         target_group = aws.lb.TargetGroup(
             f"{name}-tg", port=port, protocol="TCP", target_type="instance",
-            vpc_id=network.vpc_id,
+            vpc_id=placement.vpc_id,
             # The hosts then see the load balancer's address, which their security
             # group can name, instead of every peer's.
             preserve_client_ip="false",
@@ -96,3 +97,10 @@ class PeerLoadBalancer(TierComponent):
         self.target_group_arn = target_group.arn
         self.target_group_arn_suffix = target_group.arn_suffix
         self.security_group_id = security_group.id
+
+    @property
+    def target(self) -> PeerTarget:
+        """What the node tier needs to join this load balancer and announce its addresses."""
+        return PeerTarget(target_group_arn=self.target_group_arn,
+                          security_group_id=self.security_group_id, port=self.port,
+                          announce_addresses=self.announce_addresses)

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.iam import policy_document
+from components.interfaces import NodeSecretAccess
 from components.kit import TierComponent
 from components.secret_value import SecretValue
 
@@ -113,9 +114,13 @@ class Secrets(TierComponent):
             dict(args.rpc_urls))
 
     @property
-    def node_secret_arns(self) -> list[pulumi.Output[str]]:
-        return [self.api_credentials_secret_arn, self.keystore_password_secret_arn,
-                self.rpc_secret_arn]
+    def node_access(self) -> NodeSecretAccess:
+        """What the node tier needs of this one."""
+        return NodeSecretAccess(
+            key_arn=self.key_arn, autoscaling_service_role_arn=self.autoscaling_service_role_arn,
+            api_credentials_secret_arn=self.api_credentials_secret_arn,
+            keystore_password_secret_arn=self.keystore_password_secret_arn,
+            rpc_secret_arn=self.rpc_secret_arn)
 
     def _secret(self, purpose: str, description: str, value: dict[str, str],
                 protect_value: bool = False) -> pulumi.Output[str]:

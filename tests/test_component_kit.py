@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import json
 import pkgutil
+import re
+import sys
 import types
 
 import pulumi
@@ -11,8 +15,15 @@ import pulumi_aws as aws
 import pytest
 
 import components
+from components.aws_context import AwsContext
+from components.chains import ChainSpec, RpcNode, resolve_chain
+from components.interfaces import (DatabaseConnection, HostLogGroups, NodeSecretAccess,
+                                   VpcPlacement)
 from components.kit import TierComponent
-from ops.lib.offline import ProgramRun, run_program
+from components.load_balancer import NodeLoadBalancer, NodeLoadBalancerArgs
+from components.node import ChainlinkNode, ChainlinkNodeArgs
+from components.p2p import PeerLoadBalancer, PeerLoadBalancerArgs
+from ops.lib.offline import ProgramRun, run_program, unwrap_secrets
 from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
 from tests.conftest import run_under_mocks, with_overrides
 
@@ -177,3 +188,82 @@ def test_the_programs_children_carry_parent_and_protect(registrations, run_name,
             key = (_kind(resource.parent), resource.type)
             counted[key] = counted.get(key, 0) + 1
     assert counted == protected
+
+
+# --- what tiers hand each other ----------------------------------------------------------
+
+def _names_in(cls: type, annotation: str) -> set[type]:
+    """The classes an annotation string names (`X | None`, `list[X]`), looked up where the
+    Args class is defined; dotted names (`pulumi.Input`) are never a tier."""
+    namespace = vars(sys.modules[cls.__module__])
+    return {namespace[word] for word in re.findall(r"(?<![.\w])[A-Z]\w*", annotation)
+            if isinstance(namespace.get(word), type)}
+
+
+def _tier_args_classes() -> list[type]:
+    _tier_classes()  # imports every module
+    return [cls for module in pkgutil.iter_modules(components.__path__)
+            for cls in vars(importlib.import_module(f"components.{module.name}")).values()
+            if isinstance(cls, type) and dataclasses.is_dataclass(cls)
+            and cls.__name__.endswith("Args")
+            and cls.__module__ == f"components.{module.name}"]
+
+
+def test_no_tier_takes_a_sibling_tier_only_ids_arns_and_small_values():
+    args_classes = _tier_args_classes()
+    assert {"NodeLoadBalancerArgs", "PeerLoadBalancerArgs", "ChainlinkNodeArgs",
+            "NetworkArgs", "DatabaseArgs"} <= {cls.__name__ for cls in args_classes}
+    takes_a_tier = {
+        f"{cls.__name__}.{field}": tier.__name__
+        for cls in args_classes
+        for field, annotation in cls.__annotations__.items()
+        for tier in _names_in(cls, annotation) if issubclass(tier, pulumi.Resource)}
+    assert takes_a_tier == {}
+
+
+def test_the_load_balancers_and_the_node_go_into_a_vpc_another_project_made():
+    """Plain ids of an existing VPC, as another project would pass them: nothing of this
+    project's Network, Secrets, Database or NodeLogs tiers is needed."""
+    placement = VpcPlacement(vpc_id="vpc-0existing", vpc_cidr="10.99.0.0/16",
+                             public_subnet_ids=["subnet-pub-a", "subnet-pub-b"],
+                             private_subnet_ids=["subnet-priv-a", "subnet-priv-b"])
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+
+    def build() -> None:
+        web = NodeLoadBalancer("web", NodeLoadBalancerArgs(
+            placement=placement, remote_access_cidr="192.0.2.0/24"))
+        peers = PeerLoadBalancer("p2p", PeerLoadBalancerArgs(placement=placement, port=9999))
+        ChainlinkNode("node", ChainlinkNodeArgs(
+            context=AwsContext.lookup(), placement=placement,
+            secrets=NodeSecretAccess(
+                key_arn="arn:aws:kms:us-east-1:123456789012:key/existing",
+                autoscaling_service_role_arn="arn:aws:iam::123456789012:role/asg",
+                api_credentials_secret_arn=arn + "api", keystore_password_secret_arn=arn + "ks",
+                rpc_secret_arn=arn + "rpc"),
+            database=DatabaseConnection(
+                endpoint="db.cluster-x.us-east-1.rds.amazonaws.com", port=5432,
+                database_name="chainlink", credentials_secret_arn=arn + "db",
+                security_group_id="sg-0database"),
+            logs=HostLogGroups(node_log_group_name="/existing/node",
+                               node_log_group_arn="arn:aws:logs:us-east-1:123456789012:"
+                                                  "log-group:/existing/node",
+                               bootstrap_log_group_arn="arn:aws:logs:us-east-1:123456789012:"
+                                                       "log-group:/existing/boot"),
+            load_balancer=web.target, peer_load_balancer=peers.target,
+            chainlink_version="2.29.0",
+            chains=(ChainSpec(resolve_chain("1"), (RpcNode(
+                "primary", "https://rpc.example", "wss://rpc.example"),)),),
+            instance_type="m7i.large", volume_size_gb=40,
+            cloudwatch_agent_config="{}", metrics_namespace="Chainlink/test"))
+
+    run = run_under_mocks(build)
+    inputs = {resource.name: resource.inputs for resource in run.resources if resource.custom}
+    assert inputs["web-alb"]["subnets"] == ["subnet-priv-a", "subnet-priv-b"]
+    assert inputs["p2p-nlb"]["subnetMappings"][0]["subnetId"] == "subnet-pub-a"
+    assert {inputs[name]["vpcId"] for name in ("web-sg", "web-tg", "p2p-sg", "p2p-tg", "node-sg")} \
+        == {"vpc-0existing"}
+    assert inputs["node-asg"]["vpcZoneIdentifiers"] == ["subnet-priv-a", "subnet-priv-b"]
+    assert inputs["node-database-access"]["securityGroupId"] == "sg-0database"
+    policy = json.loads(unwrap_secrets(inputs["node-host-access"]["policy"]))
+    (read_secrets,) = [s for s in policy["Statement"] if s["Sid"] == "ReadOwnSecrets"]
+    assert read_secrets["Resource"] == [arn + "api", arn + "ks", arn + "rpc", arn + "db"]
