@@ -194,3 +194,23 @@ def test_out_of_range_settings_write_nothing_under_the_working_directory(aws, tm
     assert result.stderr.startswith(f"error: {path}: node.runtimeDir must be an absolute path")
     assert len(result.stderr.splitlines()) == 1
     assert sorted(entry.name for entry in tmp_path.iterdir()) == ["agent.json"]
+
+
+def test_the_agent_and_the_ops_writers_name_temporary_files_by_one_rule(tmp_path):
+    """Two runtimes (the host agent is one file on the host; ops runs on a workstation),
+    one naming rule: each one's leftovers are what the other would clean up."""
+    import tempfile
+
+    from ops.lib import report
+
+    target = tmp_path / "config.toml"
+    agent_leftover = Path(agent._write_temporary(target, b"x", os.getuid(), os.getgid()))
+    assert report.remove_stale_temporaries(target) == [agent_leftover]
+
+    handle, ops_leftover = tempfile.mkstemp(  # as ops/lib/report.py names its own
+        dir=tmp_path, prefix=f"{report.TEMPORARY_PREFIX}{target.name}.",
+        suffix=report.TEMPORARY_SUFFIX)
+    os.close(handle)
+    agent.remove_stale_temporaries(tmp_path, [target.name])
+    assert not Path(ops_leftover).exists()
+    assert report.TEMPORARY_SUFFIX == agent.TEMPORARY_SUFFIX

@@ -76,3 +76,19 @@ def test_an_argument_error_is_one_line_naming_the_flag_and_the_help(args, line):
 def test_help_still_prints_the_usage():
     result = run_ops("preview", "--help")
     assert result.returncode == 0 and result.stdout.startswith("usage: python -m ops preview")
+
+
+def test_no_command_imports_another_command():
+    """What two commands share lives in ops/lib/ (README, Layout)."""
+    import ast
+
+    commands = PROJECT_ROOT / "ops" / "commands"
+    imports = {}
+    for module in sorted(commands.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found = [name for name in names if name.startswith("ops.commands")]
+            if found:
+                imports[module.name] = found
+    assert imports == {}

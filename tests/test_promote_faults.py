@@ -429,6 +429,21 @@ def test_a_health_timeout_that_is_not_a_duration_is_an_argument_error(project, v
     assert prod.read_bytes() == original
 
 
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf"), -1.0, 0.0, 300.5])
+def test_promote_called_as_a_function_holds_the_same_timeout_rule(project, seconds):
+    """A caller of promote() that bypasses the command line gets the rule `--health-timeout`
+    has (above 0, at most 300), not a looser one of its own."""
+    from ops.commands.promote import promote
+    from ops.lib.errors import OpsError
+
+    prod = project / "Pulumi.prod.yaml"
+    original = prod.read_bytes()
+    with pytest.raises(OpsError, match=r"^--health-timeout: expected a number of seconds "
+                                       r"above 0 and at most 300, got "):
+        promote("dev", "prod", project, health_url="http://127.0.0.1:9", health_timeout=seconds)
+    assert prod.read_bytes() == original
+
+
 def test_two_projects_linking_one_stack_file_share_its_lock(project, tmp_path_factory):
     """Project A's promotion holds the shared file's temporary file (paused at the
     rename); project B's promotion into the same file waits for it instead of removing

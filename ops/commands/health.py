@@ -21,18 +21,7 @@ from __future__ import annotations
 
 import argparse
 
-from ops.lib.node_health import DEFAULT_TIMEOUT_SECONDS, check_node
-
-
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= 300:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 and at most "
-                                         f"300, got {text!r}")
-    return value
+from ops.lib.node_health import DEFAULT_TIMEOUT_SECONDS, check_node, timeout_argument
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("url", metavar="URL", help="the node's base URL")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT_SECONDS,
+    parser.add_argument("--timeout", type=timeout_argument, default=DEFAULT_TIMEOUT_SECONDS,
                         metavar="SECONDS",
                         help="one deadline for the whole check "
                              f"(default {DEFAULT_TIMEOUT_SECONDS:g})")

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import io
-import math
 import os
 import stat
 from contextlib import ExitStack, contextmanager
@@ -38,7 +37,6 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from stack_config import namespaced
-from ops.commands.health import positive_seconds
 from ops.lib import node_health
 from ops.lib.errors import EXIT_FAILED, EXIT_OK, OpsError
 from ops.lib.report import (lock_path, remove_stale_temporaries, resolved_target, write_lock,
@@ -48,7 +46,7 @@ from ops.lib.stackfile import (PROJECT_ROOT, StackFile, read_bounded_text, read_
 from ops.lib.versions import VersionPin
 
 PROMOTABLE_KEYS = (namespaced("chainlinkVersion"),)
-DEFAULT_HEALTH_TIMEOUT = 10.0
+DEFAULT_HEALTH_TIMEOUT = node_health.DEFAULT_TIMEOUT_SECONDS
 # Times the target may change under a promotion (a writer that ignores the lock) before
 # it gives up; each time the promotion is judged again.
 MAX_ATTEMPTS = 5
@@ -82,10 +80,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "which cannot be ordered")
     parser.add_argument("--health-url", metavar="URL",
                         help="first require `ops health` to pass on the source stack's node")
-    parser.add_argument("--health-timeout", type=positive_seconds,
+    parser.add_argument("--health-timeout", type=node_health.timeout_argument,
                         default=DEFAULT_HEALTH_TIMEOUT, metavar="SECONDS",
-                        help="timeout of each health request, above 0 and at most 300 "
-                             "(default 10)")
+                        help="timeout of each health request, above 0 and at most "
+                             f"{node_health.MAX_TIMEOUT_SECONDS:g} (default {DEFAULT_HEALTH_TIMEOUT:g})")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, metavar="DIR",
                         help="directory holding Pulumi.yaml and the stack files "
                              "(default: this project)")
@@ -354,8 +352,9 @@ def promote(source_stack: str, target_stack: str, project_dir: Path, *, dry_run:
             health_timeout: float = DEFAULT_HEALTH_TIMEOUT) -> int:
     require_stack_name(source_stack, "--from", project_dir)
     require_stack_name(target_stack, "--to", project_dir)
-    if not (health_timeout > 0 and math.isfinite(health_timeout)):
-        raise OpsError(f"--health-timeout must be positive, got {health_timeout}")
+    problem = node_health.timeout_problem(health_timeout)
+    if problem:
+        raise OpsError(f"--health-timeout: {problem}")
     if source_stack == target_stack:
         raise OpsError(f"--from and --to are both {source_stack!r}; promote between two stacks")
     if health_url:

@@ -7,6 +7,7 @@ ones 503), and 204 from `/health` while start-up migrations run.
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import re
@@ -26,6 +27,7 @@ from ops.lib.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 READY_PATH = "/readyz"
 HEALTH_PATH = "/health"
 DEFAULT_TIMEOUT_SECONDS = 10.0
+MAX_TIMEOUT_SECONDS = 300.0
 # A node's /health is a few KiB; anything much larger is not the node.
 MAX_BODY_BYTES = 1 << 20
 # During its version check and migrations the node serves only /health, with 204;
@@ -34,6 +36,26 @@ MIGRATING = 204
 STARTING = "starting/migrating"
 # What a server sent is echoed at most this long, its control characters escaped.
 MAX_ECHOED_CHARS = 200
+
+
+def timeout_problem(seconds: float, as_given: str = "") -> str | None:
+    """Why `seconds` cannot be a health-check deadline, or None (nan is never in range)."""
+    if not 0 < seconds <= MAX_TIMEOUT_SECONDS:
+        return (f"expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS:g}, "
+                f"got {as_given or repr(seconds)}")
+    return None
+
+
+def timeout_argument(text: str) -> float:
+    """argparse type of `--timeout` / `--health-timeout`: the rule of timeout_problem."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    problem = timeout_problem(value, repr(text))
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
 
 
 class Unusable(Exception):
