@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import gc
 import sys
 from typing import NoReturn, Sequence
 
@@ -101,5 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _skip_the_final_collection() -> None:
+    """At exit the interpreter's last garbage collections walk every object still alive:
+    after a preview that is pulumi_aws's thousands of classes, about 0.4 s of nothing.
+    No code of ours relies on a finaliser of cyclic garbage (files are closed by `with`,
+    reports fsynced and renamed), so everything alive is frozen out of those passes."""
+    gc.freeze()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_code = main()
+    _skip_the_final_collection()
+    sys.exit(exit_code)
