@@ -47,6 +47,15 @@ def with_overrides(stack_file: StackFile, overrides: dict[str, Any]) -> StackFil
 
 
 _RUNS: dict[str, ProgramRun] = {}
+_CHECKED_IN: dict[str, StackFile] = {}  # frozen; with_overrides copies before changing
+
+
+def checked_in_stack_file(stack: str) -> StackFile:
+    """read_stack_file(stack) of the checked-in project, parsed once per process (60 ms of
+    ruamel.yaml a read); no test edits the checked-in files, only copies (project_copy)."""
+    if stack not in _CHECKED_IN:
+        _CHECKED_IN[stack] = read_stack_file(stack)
+    return _CHECKED_IN[stack]
 
 
 def _run_key(stack: str, overrides: dict[str, Any]) -> str:
@@ -67,7 +76,7 @@ def stack_run() -> Callable[..., ProgramRun]:
     def run(stack: str, **overrides: Any) -> ProgramRun:
         key = _run_key(stack, overrides)
         if key not in _RUNS:
-            _RUNS[key] = run_program(with_overrides(read_stack_file(stack), overrides))
+            _RUNS[key] = run_program(with_overrides(checked_in_stack_file(stack), overrides))
         return _RUNS[key]
     return run
 
