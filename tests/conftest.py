@@ -143,7 +143,9 @@ class _OpsForkServer:
 
 
 _FORK_SERVER: list[_OpsForkServer] = []
-_HEAVY = frozenset({"preview", "audit", "verify-backups"})  # commands that import the SDKs
+# Commands that import the SDKs. `agent` imports only boto3, lazily, but every one of its
+# tests reaches AWS (moto): a fresh interpreter spent ~0.4 s of CPU importing boto3 each time.
+_HEAVY = frozenset({"preview", "audit", "verify-backups", "agent"})
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -159,8 +161,9 @@ def run_ops(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess
     variables differ from the server's. OPS_TESTS_FORKSERVER=0 starts a new interpreter
     every time, to rule the server out when a command behaves differently under it."""
     command, timeout = [sys.executable, "-m", "ops", *args], 120
-    # Light commands import no SDK, start in a fraction of a second, and some tests bound
-    # their memory: they get a fresh interpreter, not a child of the server's 350 MB.
+    # Light commands import no SDK and start in a fraction of a second: they get a fresh
+    # interpreter, not a child of the server's 350 MB (memory-bound tests use their own
+    # launcher, tests/node_server.py run_ops_bounded).
     if os.environ.get("OPS_TESTS_FORKSERVER") == "0" or not args or args[0] not in _HEAVY:
         return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     if not _FORK_SERVER:
