@@ -47,6 +47,15 @@ def with_overrides(stack_file: StackFile, overrides: dict[str, Any]) -> StackFil
 
 
 _RUNS: dict[str, ProgramRun] = {}
+_CHECKED_IN: dict[str, StackFile] = {}  # frozen; with_overrides copies before changing
+
+
+def checked_in_stack_file(stack: str) -> StackFile:
+    """read_stack_file(stack) of the checked-in project, parsed once per process (60 ms of
+    ruamel.yaml a read); no test edits the checked-in files, only copies (project_copy)."""
+    if stack not in _CHECKED_IN:
+        _CHECKED_IN[stack] = read_stack_file(stack)
+    return _CHECKED_IN[stack]
 
 
 def _run_key(stack: str, overrides: dict[str, Any]) -> str:
@@ -67,7 +76,7 @@ def stack_run() -> Callable[..., ProgramRun]:
     def run(stack: str, **overrides: Any) -> ProgramRun:
         key = _run_key(stack, overrides)
         if key not in _RUNS:
-            _RUNS[key] = run_program(with_overrides(read_stack_file(stack), overrides))
+            _RUNS[key] = run_program(with_overrides(checked_in_stack_file(stack), overrides))
         return _RUNS[key]
     return run
 
@@ -134,7 +143,9 @@ class _OpsForkServer:
 
 
 _FORK_SERVER: list[_OpsForkServer] = []
-_HEAVY = frozenset({"preview", "audit", "verify-backups"})  # commands that import the SDKs
+# Commands that import the SDKs. `agent` imports only boto3, lazily, but every one of its
+# tests reaches AWS (moto): a fresh interpreter spent ~0.4 s of CPU importing boto3 each time.
+_HEAVY = frozenset({"preview", "audit", "verify-backups", "agent"})
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -150,8 +161,9 @@ def run_ops(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess
     variables differ from the server's. OPS_TESTS_FORKSERVER=0 starts a new interpreter
     every time, to rule the server out when a command behaves differently under it."""
     command, timeout = [sys.executable, "-m", "ops", *args], 120
-    # Light commands import no SDK, start in a fraction of a second, and some tests bound
-    # their memory: they get a fresh interpreter, not a child of the server's 350 MB.
+    # Light commands import no SDK and start in a fraction of a second: they get a fresh
+    # interpreter, not a child of the server's 350 MB (memory-bound tests use their own
+    # launcher, tests/node_server.py run_ops_bounded).
     if os.environ.get("OPS_TESTS_FORKSERVER") == "0" or not args or args[0] not in _HEAVY:
         return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     if not _FORK_SERVER:

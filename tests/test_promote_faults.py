@@ -6,6 +6,7 @@ SIGTERM/SIGINT while the temporary file exists, links and FIFOs where files are 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -55,45 +56,87 @@ def ops(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
 
 # --- item 1: two promotions at once never land the lower version ---
 
-# Imports everything first, then waits for the parent's go: both promotions start their
-# work at the same moment instead of one interpreter start-up apart.
-_RACER = """
-import sys
+# One process imports the command once, then per round forks both promotions, each a real
+# process of its own that waits at a shared gate: the parent opens it once both exist, so
+# they start their work at the same moment (not one interpreter start-up apart), and a
+# round costs two forks instead of two interpreters importing ruamel.yaml and the project.
+_RACERS = """
+import json, os, signal, sys, traceback
 import ops.commands.promote
 from ops.__main__ import main
-sys.stdin.readline()
-sys.exit(main(sys.argv[1:]))
+
+def promotion(gate, argv, output):
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        target = os.open(f"{output}.{name}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(target, fd)
+        os.close(target)
+    os.read(gate, 1)  # b"" once the parent closes the gate's other end
+    signal.alarm(120)  # a hung promotion dies of SIGALRM, and the round fails
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+answers = sys.stdout
+for line in sys.stdin:
+    request = json.loads(line)
+    gate, opener = os.pipe()
+    children = []
+    for source, output in request["racers"]:
+        argv = ["promote", "--from", source, "--to", "prod", "--project-dir", request["project"]]
+        pid = os.fork()
+        if pid == 0:
+            os.close(opener)
+            promotion(gate, argv, output)
+        children.append(pid)
+    os.close(gate)
+    os.close(opener)  # the gate opens: both promotions start
+    codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
+    print(json.dumps(codes), file=answers, flush=True)
 """
 
 ROUNDS = 20
 
 
-def _race_once(project: Path) -> list[tuple[str, int, str, str]]:
-    racers = []
-    for source in ("staging", "dev"):
-        racers.append((source, subprocess.Popen(
-            [sys.executable, "-c", _RACER, "promote", "--from", source, "--to", "prod",
-             "--project-dir", str(project)],
-            cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)))
-    for _, process in racers:
-        process.stdin.write("go\n")
-    for _, process in racers:
-        process.stdin.flush()
-    results = []
-    for source, process in racers:
-        out, err = process.communicate(timeout=120)
-        results.append((source, process.returncode, out, err))
-    return results
+class _Racers:
+    """The racing process of _RACERS, for one test: race_once() runs one round."""
+
+    def __init__(self, project: Path, output: Path) -> None:
+        self.project, self.output = project, output
+        self.process = subprocess.Popen([sys.executable, "-c", _RACERS], cwd=PROJECT_ROOT,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)
+
+    def race_once(self) -> list[tuple[str, int, str, str]]:
+        racers = [(source, str(self.output / source)) for source in ("staging", "dev")]
+        self.process.stdin.write(json.dumps({"project": str(self.project),
+                                             "racers": racers}) + "\n")
+        self.process.stdin.flush()
+        codes = json.loads(self.process.stdout.readline())
+        return [(source, code, Path(f"{output}.stdout").read_text(),
+                 Path(f"{output}.stderr").read_text())
+                for (source, output), code in zip(racers, codes)]
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        assert self.process.wait(timeout=60) == 0
+        self.process.stdout.close()
 
 
-def test_concurrent_promotions_never_downgrade(project):
+def test_concurrent_promotions_never_downgrade(project, tmp_path_factory):
     prod = project / "Pulumi.prod.yaml"
     checked_in = prod.read_bytes()
     downgraded, problems = 0, []
+    racers = _Racers(project, tmp_path_factory.mktemp("racers"))
     for round_number in range(ROUNDS):
         prod.write_bytes(checked_in)
-        results = _race_once(project)
+        results = racers.race_once()
         final = prod.read_text()
         if version_line("2.31.0") not in final:
             downgraded += 1
@@ -110,6 +153,7 @@ def test_concurrent_promotions_never_downgrade(project):
             if not ok:
                 problems.append((round_number, source, code, err.strip()))
         assert leftovers(project) == []
+    racers.close()
     assert (downgraded, problems) == (0, []), (
         f"{downgraded} of {ROUNDS} rounds ended on 2.30.0; {problems[:4]}")
 
