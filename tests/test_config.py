@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from stack_config import (SETTINGS, ConfigError, SecretValue, own_keys,
                                parse_stack_config)
-from ops.lib.stackfile import read_stack_file
+from tests.conftest import checked_in_stack_file
 
 SECRET_KEYS = {"apiPassword", "keystorePassword"}
 
 
-@functools.cache
-def _checked_in_config(environment: str) -> dict[str, str]:
-    return own_keys(read_stack_file(environment).config)[0]
-
-
 def base_config(environment: str) -> dict[str, str]:
-    """The checked-in stack's own keys, a fresh copy each time (the values are strings).
-    The file is parsed once per process: ruamel.yaml takes 60 ms a read, which over this
-    file's hundred-odd tests was 8 s of CPU, and no test here edits the checked-in file."""
-    return dict(_checked_in_config(environment))
+    """The checked-in stack's own keys, a fresh dict each time (the values are strings),
+    from the stack file the suite parses once per process (conftest.checked_in_stack_file)."""
+    return own_keys(checked_in_stack_file(environment).config)[0]
 
 
 def problems_for(stack: str, secret_keys=SECRET_KEYS, **overrides) -> list[tuple[str, str]]:
