@@ -83,7 +83,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--health-timeout", type=node_health.timeout_argument,
                         default=DEFAULT_HEALTH_TIMEOUT, metavar="SECONDS",
                         help="timeout of each health request, above 0 and at most "
-                             f"{node_health.MAX_TIMEOUT_SECONDS:g} (default {DEFAULT_HEALTH_TIMEOUT:g})")
+                             f"{node_health.MAX_TIMEOUT_SECONDS:g} "
+                             f"(default {DEFAULT_HEALTH_TIMEOUT:g})")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, metavar="DIR",
                         help="directory holding Pulumi.yaml and the stack files "
                              "(default: this project)")
