@@ -9,6 +9,7 @@ import gc
 import sys
 from typing import NoReturn, Sequence
 
+from ops.lib import collector
 from ops.lib.errors import EXIT_BAD_INPUT, OpsError
 
 # Command name -> the module that registers and runs it. Only the chosen command's module
@@ -24,6 +25,10 @@ COMMANDS = {
     "prepare-stack": "ops.commands.prepare_stack",
     "agent": "ops.commands.agent",
 }
+# Importing the SDKs and running the program build hundreds of thousands of objects: for
+# the preview the collector runs less often (ops/lib/collector.py). The other commands,
+# `agent` a long-lived daemon on the host, keep Python's default.
+FEWER_COLLECTOR_PASSES = frozenset({"preview"})
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -88,6 +93,13 @@ def _never_fail_on_encoding() -> None:
 def main(argv: list[str] | None = None) -> int:
     _never_fail_on_encoding()
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in FEWER_COLLECTOR_PASSES:
+        with collector.fewer_passes():
+            return _run(argv)
+    return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
     args = build_parser(argv).parse_args(argv)
     try:
         return args.func(args)

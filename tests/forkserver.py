@@ -14,6 +14,7 @@ line on stdin, one JSON answer per line on stdout.
 from __future__ import annotations
 
 import atexit
+import gc
 import importlib
 import json
 import os
@@ -94,6 +95,10 @@ def run_child(request: dict) -> None:
 
 def serve(project_root: Path) -> None:
     preload(project_root)
+    # What the server imported lives in every child until it exits: frozen, the children's
+    # collector passes never walk it (nor touch its pages, which stay shared).
+    gc.collect()
+    gc.freeze()
     answers = sys.stdout
     sys.stdout = sys.stderr  # nothing but answers on the channel
     print(json.dumps({"ready": True}), file=answers, flush=True)

@@ -26,7 +26,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from ops.lib import source_facts
+from ops.lib import collector, source_facts
 from ops.lib.paths import PROJECT_ROOT
 from ops.lib.stackfile import StackFile
 from policies.rules.common.values import SECRET_SIGNATURE, SIGNATURE_KEY, is_secret_wire_value
@@ -369,7 +369,7 @@ def run_under_mocks(build: Callable[[], Any], project: str, stack: str,
     with pulumi_settings.SETTINGS.lock:
         pulumi_settings.SETTINGS.outputs.clear()
     pulumi_settings.SETTINGS.rpc_manager.clear()
-    with _own_event_loop():
+    with _own_event_loop(), collector.fewer_passes():
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack,
                                  preview=False, monitor=monitor)
