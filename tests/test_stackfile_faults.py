@@ -59,3 +59,24 @@ def test_a_region_aws_does_not_have_is_refused_before_the_program_runs(project_c
 def test_every_region_of_every_partition_is_known():
     from stack_config.parsers import known_regions
     assert {"us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1"} <= known_regions()
+
+
+def test_pulumi_yaml_is_read_again_once_it_changes(tmp_path):
+    """read_stack_file keeps the project's name per version of Pulumi.yaml: an edit, a
+    broken file or a removed one is seen by the next read in the same process."""
+    from ops.lib.errors import OpsError
+    from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
+
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
+        (tmp_path / name).write_bytes((PROJECT_ROOT / name).read_bytes())
+    project = tmp_path / "Pulumi.yaml"
+    assert read_stack_file("dev", tmp_path).project == "chainlink-node-aws"
+    project.write_text(project.read_text().replace("name: chainlink-node-aws",
+                                                   "name: renamed", 1))
+    assert read_stack_file("dev", tmp_path).project == "renamed"
+    project.write_text("name: [unclosed\n")
+    with pytest.raises(OpsError, match=r"Pulumi.yaml:2:1: not valid YAML"):
+        read_stack_file("dev", tmp_path)
+    project.unlink()
+    with pytest.raises(OpsError, match="Pulumi.yaml does not exist"):
+        read_stack_file("dev", tmp_path)

@@ -187,10 +187,26 @@ def _load_yaml(path: Path) -> Any:
                        "meant as text") from None
 
 
+# Pulumi.yaml's name, by the file's identity and version: every stack file read needs it,
+# and the file, with its config declarations, takes most of a read's time to parse.
+_PROJECT_NAMES: dict[tuple, str] = {}
+
+
 def project_name(root: Path = PROJECT_ROOT) -> str:
-    document = _load_yaml(root / "Pulumi.yaml")
+    path = root / "Pulumi.yaml"
+    try:
+        status = path.stat()
+        version = (str(path.resolve()), status.st_ino, status.st_size, status.st_mtime_ns,
+                   status.st_ctime_ns)
+    except OSError:
+        version = None  # _load_yaml names the problem
+    if version in _PROJECT_NAMES:
+        return _PROJECT_NAMES[version]
+    document = _load_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("name"), str):
-        raise OpsError(f"{root / 'Pulumi.yaml'} has no project name; add `name: ...`")
+        raise OpsError(f"{path} has no project name; add `name: ...`")
+    if version is not None:
+        _PROJECT_NAMES[version] = document["name"]
     return document["name"]
 
 
