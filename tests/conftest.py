@@ -63,26 +63,31 @@ def checked_in_stack_file(stack: str) -> StackFile:
     return _CHECKED_IN[stack]
 
 
-def _run_key(stack: str, overrides: dict[str, Any]) -> str:
+def _run_key(stack_file: StackFile, program_dir: Path) -> str:
     # The mocks' answers are part of the key: a test may monkeypatch them (zones on offer).
     mock_answers = sorted((name, value) for name, value in vars(offline.OfflineMocks).items()
                           if not name.startswith("_") and isinstance(value, (str, int, tuple)))
-    return json.dumps([stack, sorted(overrides.items()), mock_answers])
+    return json.dumps([str(program_dir), stack_file.project, stack_file.stack,
+                       sorted(stack_file.config.items()), sorted(stack_file.secret_keys),
+                       mock_answers])
+
+
+def cached_run(stack_file: StackFile, program_dir: Path = PROJECT_ROOT) -> ProgramRun:
+    """run_program, once per process (xdist worker) for each program, stack and config:
+    the program is deterministic and many tests read the same few runs. A run that raises
+    (bad config) is not cached. Treat the result as read-only."""
+    key = _run_key(stack_file, program_dir)
+    if key not in _RUNS:
+        _RUNS[key] = run_program(stack_file, program_dir)
+    return _RUNS[key]
 
 
 @pytest.fixture
 def stack_run() -> Callable[..., ProgramRun]:
-    """stack_run("prod", bastionEnabled="true") -> the recorded program run.
-
-    Every run is cached for the session (per xdist worker), keyed by stack and overrides:
-    the program is deterministic, and most tests read one tier of the same few runs.
-    A run that raises (bad config) is not cached. Treat the result as read-only.
-    """
+    """stack_run("prod", bastionEnabled="true") -> the recorded run of the checked-in
+    project (cached_run), with config overrides."""
     def run(stack: str, **overrides: Any) -> ProgramRun:
-        key = _run_key(stack, overrides)
-        if key not in _RUNS:
-            _RUNS[key] = run_program(with_overrides(checked_in_stack_file(stack), overrides))
-        return _RUNS[key]
+        return cached_run(with_overrides(checked_in_stack_file(stack), overrides))
     return run
 
 

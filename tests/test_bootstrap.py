@@ -9,10 +9,11 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from ops.lib.offline import ProgramRun, run_program, unwrap_secrets
+from ops.lib.offline import ProgramRun, unwrap_secrets
 from ops.commands.preview import resources_document
 from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
 from policies.engine import evaluate, load_policy_config
+from tests.conftest import cached_run
 
 BOOTSTRAP_DIR = PROJECT_ROOT / "bootstrap"
 NAMESPACE = "chainlink-node-aws-bootstrap"
@@ -21,22 +22,15 @@ ACCOUNTS = {"dev": "111111111111", "prod": "222222222222"}
 STACKS = sorted(ACCOUNTS)
 OIDC = "token.actions.githubusercontent.com"
 
-_RUNS: dict[str, ProgramRun] = {}
-
 
 def bootstrap_run(stack: str, **overrides: str) -> ProgramRun:
-    """The recorded run of bootstrap/__main__.py; runs without overrides are cached."""
-    if not overrides and stack in _RUNS:
-        return _RUNS[stack]
+    """The recorded run of bootstrap/__main__.py (cached_run)."""
     stack_file = read_stack_file(stack, BOOTSTRAP_DIR)
     if overrides:
         config = dict(stack_file.config)
         config.update({f"{NAMESPACE}:{key}": value for key, value in overrides.items()})
         stack_file = dataclasses.replace(stack_file, config=config)
-    run = run_program(stack_file, BOOTSTRAP_DIR)
-    if not overrides:
-        _RUNS[stack] = run
-    return run
+    return cached_run(stack_file, BOOTSTRAP_DIR)
 
 
 def only(run: ProgramRun, resource_type: str):

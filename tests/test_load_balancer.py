@@ -102,12 +102,10 @@ def test_p2p_is_off_unless_enabled(stack_run):
 
 @pytest.fixture(scope="module")
 def p2p_run():
-    from ops.lib.offline import run_program
-    from ops.lib.stackfile import read_stack_file
-    from tests.conftest import with_overrides
+    from tests.conftest import cached_run, checked_in_stack_file, with_overrides
 
-    return run_program(with_overrides(read_stack_file("prod"),
-                                      {"p2pEnabled": "true", "p2pPort": "7001"}))
+    return cached_run(with_overrides(checked_in_stack_file("prod"),
+                                     {"p2pEnabled": "true", "p2pPort": "7001"}))
 
 
 def test_p2p_gets_an_elastic_ip_per_public_subnet_behind_a_cross_zone_nlb(p2p_run):

@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 
 from components.host import chainlink_agent as agent
 from components.host.user_data import SETTINGS_PATH
-from tests.conftest import read_stack_file, run_ops, run_program, with_overrides
+from tests.conftest import cached_run, checked_in_stack_file, run_ops, with_overrides
 
 DOCS = Path("/work/shared/reference/chainlink-docs")
 if not DOCS.exists():
@@ -113,7 +113,7 @@ STACKS = {
 
 
 def rendered(stack: str, overrides: dict[str, str]) -> tuple[dict, dict, agent.AgentSettings]:
-    run = run_program(with_overrides(read_stack_file(stack), overrides))
+    run = cached_run(with_overrides(checked_in_stack_file(stack), overrides))
     (template,) = [r for r in run.resources if r.name == "chainlink-node-lt"]
     cloud = YAML(typ="safe").load(base64.b64decode(template.inputs["userData"]).decode())
     (entry,) = [item for item in cloud["write_files"] if item["path"] == SETTINGS_PATH]

@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 from components.host import chainlink_agent as agent
 from components.host.user_data import AGENT_PATH, SETTINGS_PATH
 from components.node import LEASE_DURATION_SECONDS, LEASE_REFRESH_SECONDS
-from tests.conftest import inputs_of, read_stack_file, run_program, with_overrides
+from tests.conftest import cached_run, checked_in_stack_file, inputs_of, with_overrides
 
 FAKE_SECRETS = agent.NodeSecrets(
     api_email="ops@example.com", api_password="a-fine-api-password-1",
@@ -59,7 +59,7 @@ def option_values(argv: list[str], option: str) -> list[str]:
 @pytest.fixture(scope="module")
 def published():
     """One prod preview with P2P on: user data, resources and the agent's rendering."""
-    run = run_program(with_overrides(read_stack_file("prod"), {"p2pEnabled": "true"}))
+    run = cached_run(with_overrides(checked_in_stack_file("prod"), {"p2pEnabled": "true"}))
     document = cloud_config(run)
     settings = agent.parse_settings(json.loads(written(document, SETTINGS_PATH)), "user data")
     config = tomllib.loads(agent.rendered_files(settings, FAKE_SECRETS)[agent.CONFIG_FILE])

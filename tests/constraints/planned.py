@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ops.lib.offline import run_program, unwrap_secrets
+from ops.lib.offline import unwrap_secrets
 from ops.lib.stackfile import PROJECT_ROOT, read_stack_file
+from tests.conftest import cached_run, checked_in_stack_file
 
 BOOTSTRAP_DIR = PROJECT_ROOT / "bootstrap"
 # (label, project directory, stack name, config overrides): prod-optional switches on
@@ -49,14 +50,16 @@ def _partition(region: str) -> str:
 
 @lru_cache(maxsize=None)
 def plan(label: str) -> Plan:
-    """One run per process (xdist workers each run their own): the program is deterministic."""
+    """One per process (xdist workers each make their own), from the run the other tests
+    of the same stack and config read (cached_run)."""
     _, directory, stack, overrides = next(entry for entry in PLANS if entry[0] == label)
-    stack_file = read_stack_file(stack, directory)
+    stack_file = (checked_in_stack_file(stack) if directory == PROJECT_ROOT
+                  else read_stack_file(stack, directory))
     if overrides:
         config = dict(stack_file.config)
         config.update({f"{stack_file.project}:{key}": value for key, value in overrides.items()})
         stack_file = dataclasses.replace(stack_file, config=config)
-    run = run_program(stack_file, directory)
+    run = cached_run(stack_file, directory)
     resources = tuple(Planned(r.type, r.name, unwrap_secrets(r.inputs))
                       for r in run.resources if r.custom)
     return Plan(label, stack_file.account_id, stack_file.region,
