@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import metadata
 
 import pulumi
 import pulumi_aws as aws
 
 AMAZON_LINUX_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+# aws.ssm.get_parameter_output, called by its token: importing pulumi_aws.ssm (some 200
+# classes) for this one invoke was a tenth of a second of every preview.
+SSM_GET_PARAMETER = "aws:ssm/getParameter:getParameter"
 
 
 @dataclass(frozen=True)
@@ -49,4 +53,9 @@ def amazon_linux_ami(instance_type: str, opts: pulumi.InvokeOptions | None = Non
     Read at deployment time, so a `pulumi up` after a new AMI rolls the hosts onto it.
     """
     name = AMAZON_LINUX_PARAMETER.format(arch=cpu_architecture(instance_type))
-    return aws.ssm.get_parameter_output(name=name, opts=opts).value
+    # The provider version, as the SDK's own invokes send it: the engine answers with the
+    # same default provider the program's resources use.
+    defaults = pulumi.InvokeOutputOptions(version=metadata.version("pulumi_aws"))
+    parameter = pulumi.runtime.invoke_output(SSM_GET_PARAMETER, {"name": name},
+                                             opts=pulumi.InvokeOutputOptions.merge(defaults, opts))
+    return parameter.apply(lambda result: result["value"])

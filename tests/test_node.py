@@ -94,6 +94,28 @@ def test_hosts_require_imdsv2_encrypt_their_volume_and_have_no_public_address(st
     assert template["iamInstanceProfile"]["arn"].startswith("arn:aws:iam::")
 
 
+@pytest.mark.parametrize("instance_type, architecture", [("m6i.large", "x86_64"),
+                                                         ("m7g.large", "arm64")])
+def test_hosts_boot_the_amazon_linux_parameter_of_their_architecture(stack_run, instance_type,
+                                                                     architecture):
+    from ops.lib.offline import OfflineMocks
+
+    run = stack_run("prod", nodeInstanceType=instance_type)
+    parameter = f"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{architecture}"
+    answer = OfflineMocks("222222222222", "us-east-1")._ssm_parameter({"name": parameter})
+    assert launch_template(run)["imageId"] == answer["value"]
+
+
+def test_the_ami_invoke_names_the_provider_version_the_sdks_own_invokes_send():
+    """components/aws_context.py invokes aws:ssm/getParameter by token, with the version
+    from the package metadata; pulumi_aws sends its own semver form of the same."""
+    from importlib import metadata
+
+    from pulumi_aws import _utilities
+
+    assert metadata.version("pulumi_aws") == _utilities.get_version()
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_volumes_carry_the_backup_tag_and_instances_the_role_tag(stack_run, stack):
     specifications = {spec["resourceType"]: spec["tags"]
