@@ -119,11 +119,12 @@ def project_copy(tmp_path: Path) -> Path:
 class _OpsForkServer:
     """tests/forkserver.py: `python -m ops` children without re-importing the SDKs."""
 
-    def __init__(self) -> None:
+    def __init__(self, light: bool) -> None:
         self.directory = tempfile.TemporaryDirectory(prefix="ops-forkserver-")
         self.startup_environment = forkserver.startup_environment(dict(os.environ))
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(forkserver.__file__)), str(PROJECT_ROOT)],
+            [sys.executable, str(Path(forkserver.__file__)), str(PROJECT_ROOT),
+             *(["--light"] if light else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert json.loads(self.process.stdout.readline()) == {"ready": True}
 
@@ -152,34 +153,36 @@ class _OpsForkServer:
         self.directory.cleanup()
 
 
-_FORK_SERVER: list[_OpsForkServer] = []
+# "heavy" / "light" -> its server, started on first use.
+_FORK_SERVERS: dict[str, _OpsForkServer] = {}
 # Commands that import the SDKs. `agent` imports only boto3, lazily, but every one of its
 # tests reaches AWS (moto): a fresh interpreter spent ~0.4 s of CPU importing boto3 each time.
+# The other commands are forked from the light server: never a child of the SDKs' 350 MB.
 _HEAVY = frozenset({"preview", "audit", "verify-backups", "agent"})
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _close_the_fork_server():
+def _close_the_fork_servers():
     yield
-    while _FORK_SERVER:
-        _FORK_SERVER.pop().close()
+    while _FORK_SERVERS:
+        _FORK_SERVERS.popitem()[1].close()
 
 
 def run_ops(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
     """`python -m ops ARGS` in `cwd`: as a real child process, forked from a server that
-    has the SDKs imported already (seconds per call), unless the interpreter's own start-up
-    variables differ from the server's. OPS_TESTS_FORKSERVER=0 starts a new interpreter
-    every time, to rule the server out when a command behaves differently under it."""
+    has the libraries the command uses imported already (seconds per call for the SDKs, a
+    fifth of one for the rest), unless the interpreter's own start-up variables differ
+    from the server's. OPS_TESTS_FORKSERVER=0 starts a new interpreter every time, to rule
+    the servers out when a command behaves differently under them. Memory-bound tests use
+    their own launcher (tests/node_server.py run_ops_bounded), import checks their own."""
     command, timeout = [sys.executable, "-m", "ops", *args], 120
-    # Light commands import no SDK and start in a fraction of a second: they get a fresh
-    # interpreter, not a child of the server's 350 MB (memory-bound tests use their own
-    # launcher, tests/node_server.py run_ops_bounded).
-    if os.environ.get("OPS_TESTS_FORKSERVER") == "0" or not args or args[0] not in _HEAVY:
+    if os.environ.get("OPS_TESTS_FORKSERVER") == "0":
         return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    if not _FORK_SERVER:
-        _FORK_SERVER.append(_OpsForkServer())
-    if _FORK_SERVER[0].serves(dict(os.environ)):
-        return _FORK_SERVER[0].run(command, cwd, timeout)
+    kind = "heavy" if args and args[0] in _HEAVY else "light"
+    if kind not in _FORK_SERVERS:
+        _FORK_SERVERS[kind] = _OpsForkServer(light=kind == "light")
+    if _FORK_SERVERS[kind].serves(dict(os.environ)):
+        return _FORK_SERVERS[kind].run(command, cwd, timeout)
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 

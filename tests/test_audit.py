@@ -12,6 +12,7 @@ from ops.commands import audit
 from ops.commands.audit import resources_from_document
 from policies.engine import normalise
 from policies.rules.common.values import SECRET
+from tests.conftest import run_ops
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -175,7 +176,7 @@ def test_empty_stack_export_is_zero_resources(tmp_path):
 
 @pytest.mark.parametrize("document, code", [(CLEAN_EXPORT, 0), (VIOLATING_EXPORT, 1), (REPO / "absent.json", 2)])
 def test_the_command_line_exit_codes(document, code):
-    result = subprocess.run([sys.executable, "-m", "ops", "audit", str(document)], cwd=REPO, capture_output=True, text=True)
+    result = run_ops("audit", str(document), cwd=REPO)
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from ops.lib.stackfile import PROJECT_ROOT
+from tests.conftest import run_ops
 
 KEY = "chainlink-node-aws:chainlinkVersion"
 CHECKED_IN = "2.29.0"
@@ -49,9 +50,7 @@ def leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
 
 
-def ops(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ops", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+ops = run_ops  # a real `python -m ops` child (tests/conftest.py)
 
 
 # --- item 1: two promotions at once never land the lower version ---
