@@ -92,3 +92,32 @@ def test_no_command_imports_another_command():
             if found:
                 imports[module.name] = found
     assert imports == {}
+
+
+def test_the_collector_runs_less_often_only_inside_and_is_restored_after_an_error():
+    import gc
+
+    from ops.lib import collector
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError):
+        with collector.fewer_passes():
+            assert gc.get_threshold() == (collector.ALLOCATIONS_PER_PASS, *before[1:])
+            raise RuntimeError("a program that fails")
+    assert gc.get_threshold() == before
+
+
+def test_a_program_run_leaves_the_collector_as_it_found_it():
+    import gc
+
+    import pulumi
+
+    from tests.conftest import run_under_mocks
+
+    suite_setting = gc.get_threshold()  # tests/conftest.py's
+    gc.set_threshold(700, 10, 10)
+    try:
+        run_under_mocks(lambda: pulumi.export("x", 1))
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*suite_setting)
